@@ -1,0 +1,190 @@
+//! Closing (RFC 6455 §5.5.1, §7): the close handshake in both directions, failing the
+//! connection, end of input, and the final [`CloseInfo`].
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::{Connection, State};
+use crate::close::{self, CloseFrame};
+use crate::config::Role;
+use crate::error::Error;
+use crate::event::{CloseInfo, Event, Side};
+use crate::frame::OpCode;
+
+impl Connection {
+    /// Starts the closing handshake the way the W3C `WebSocket.close()` does: `code` must be
+    /// 1000 or 3000–4999 and `reason` at most 123 bytes. With no code and an empty reason the
+    /// close frame has no body; with no code and a reason, 1000 is used.
+    ///
+    /// Closing while connecting or when already closing is a no-op, as in the W3C API
+    /// (a connecting server should [`Connection::reject`] instead).
+    pub fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
+        if let Some(c) = code {
+            if !close::is_valid_app_code(c) {
+                return Err(Error::InvalidCloseCodeForApp(c));
+            }
+        }
+        if reason.len() > close::MAX_REASON_BYTES {
+            return Err(Error::ReasonTooLong);
+        }
+        let code = match code {
+            None if !reason.is_empty() => Some(close::NORMAL),
+            other => other,
+        };
+        self.start_close(code, reason)
+    }
+
+    /// Starts the closing handshake with any code valid on the wire (RFC 6455 §7.4),
+    /// e.g. 1001 when a server shuts down or 1008 for a policy violation.
+    pub fn close_with(&mut self, code: u16, reason: &str) -> Result<(), Error> {
+        if !close::is_valid_wire_code(code) {
+            return Err(Error::InvalidCloseCode(code));
+        }
+        if reason.len() > close::MAX_REASON_BYTES {
+            return Err(Error::ReasonTooLong);
+        }
+        self.start_close(Some(code), reason)
+    }
+
+    fn start_close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
+        match self.state {
+            State::Open => {}
+            State::Connecting | State::Closing | State::Closed => return Ok(()),
+        }
+        self.send_close_frame(code, reason);
+        self.initiated_by = Some(Side::Local);
+        self.state = State::Closing;
+        self.timers.arm_close();
+        Ok(())
+    }
+
+    /// Queues a close frame (no body when `code` is `None`).
+    fn send_close_frame(&mut self, code: Option<u16>, reason: &str) {
+        let mut payload = Vec::with_capacity(2 + reason.len());
+        if let Some(c) = code {
+            close::encode_close_payload(c, reason, &mut payload);
+        }
+        self.write_control(OpCode::Close, &payload);
+        self.close_sent = Some(code.unwrap_or(close::NO_STATUS));
+    }
+
+    /// The peer's close frame is complete.
+    pub(super) fn on_close_frame(&mut self, payload: &[u8]) -> Result<(), Error> {
+        let frame = close::parse_close_payload(payload)?;
+        self.recv_discard_message();
+        self.close_received = Some(frame.clone());
+        self.events.push_back(Event::CloseReceived(frame.clone()));
+        if self.close_sent.is_none() {
+            // RFC 6455 §5.5.1: answer with a close frame, echoing the status code.
+            self.initiated_by = Some(Side::Remote);
+            let code = (frame.code != close::NO_STATUS).then_some(frame.code);
+            self.send_close_frame(code, "");
+        }
+        self.closing_handshake_done();
+        Ok(())
+    }
+
+    /// Both close frames were exchanged.
+    fn closing_handshake_done(&mut self) {
+        match self.role {
+            // RFC 6455 §7.1.1: the server closes the TCP connection first.
+            Role::Server => self.finish(true),
+            Role::Client => {
+                self.state = State::Closing;
+                self.awaiting_eof = true;
+                self.timers.arm_close();
+            }
+        }
+    }
+
+    /// A ping frame is complete.
+    pub(super) fn on_ping(&mut self, payload: Vec<u8>) {
+        if self.config.auto_pong && self.can_send_control() {
+            if self.above_high_water {
+                // RFC 6455 §5.5.3: answering only the most recent ping is allowed.
+                self.deferred_pong = Some(payload.clone());
+            } else {
+                self.write_control(OpCode::Pong, &payload);
+            }
+        }
+        if self.config.surface_pings {
+            self.events.push_back(Event::Ping(payload));
+        }
+    }
+
+    /// Fails the connection (RFC 6455 §7.1.7): queue a close frame with the error's code
+    /// when one can still be sent, report the error, and end the connection.
+    pub(super) fn fail(&mut self, error: Error) {
+        if self.state == State::Closed {
+            return;
+        }
+        let code = error.close_code();
+        if close::is_valid_wire_code(code) && self.can_send_control() {
+            let reason = error.to_string();
+            self.send_close_frame(Some(code), truncate_reason(&reason));
+            if self.initiated_by.is_none() {
+                self.initiated_by = Some(Side::Local);
+            }
+        }
+        self.failed = true;
+        self.events.push_back(Event::Failed(error));
+        self.finish(false);
+    }
+
+    /// The transport reached end of input.
+    pub fn receive_eof(&mut self) {
+        match self.state {
+            State::Closed => {}
+            State::Connecting => {
+                if !self.opening_eof() {
+                    self.fail(Error::UnexpectedEof);
+                }
+            }
+            // A client that completed the closing handshake waits for exactly this.
+            State::Closing if self.awaiting_eof => self.finish(true),
+            // RFC 6455 §7.1.5: no close frame received means 1006.
+            State::Open | State::Closing => self.finish(false),
+        }
+    }
+
+    /// The connection is over: record how, report [`Event::Closed`].
+    pub(super) fn finish(&mut self, clean: bool) {
+        if self.state == State::Closed {
+            return;
+        }
+        self.state = State::Closed;
+        self.timers.disarm_all();
+        self.recv_discard_message();
+        self.deferred_pong = None;
+        let (code, reason) = match (&self.close_received, clean) {
+            (Some(CloseFrame { code, reason }), _) => (*code, reason.clone()),
+            (None, _) => (close::ABNORMAL, String::new()),
+        };
+        let was_clean = clean && !self.failed && self.close_received.is_some() && self.close_sent.is_some();
+        let info = CloseInfo {
+            code,
+            reason,
+            was_clean,
+            initiated_by: self.initiated_by,
+            sent_code: self.close_sent,
+        };
+        self.close_info = Some(info.clone());
+        self.events.push_back(Event::Closed(info));
+    }
+
+    fn recv_discard_message(&mut self) {
+        self.recv = Default::default();
+    }
+}
+
+/// Cuts a reason to the 123 bytes a close frame can carry, at a character boundary.
+fn truncate_reason(reason: &str) -> &str {
+    if reason.len() <= close::MAX_REASON_BYTES {
+        return reason;
+    }
+    let mut end = close::MAX_REASON_BYTES;
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    &reason[..end]
+}

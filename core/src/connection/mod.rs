@@ -1,0 +1,229 @@
+//! The connection state machine: one type for both roles, tying the handshake, the frame
+//! codec, message assembly, closing and timers together.
+//!
+//! Data flows in through [`Connection::receive`], [`Connection::receive_eof`] and
+//! [`Connection::handle_timeout`]; out through [`Connection::poll_event`] and the output
+//! queue ([`Connection::pending_output`] / [`Connection::consume_output`]).
+
+mod closing;
+mod opening;
+#[cfg(feature = "deflate")]
+mod pmd;
+mod receive;
+mod send;
+mod timers;
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::close::CloseFrame;
+use crate::config::{Config, Role};
+use crate::error::Error;
+use crate::event::{CloseInfo, Event, Side};
+use crate::output::Output;
+use crate::rng::{KeyPool, RandomSource};
+
+pub use opening::{AcceptOptions, ClientOptions, OpenOptions, ProxyOptions};
+
+use opening::Opening;
+use receive::Receiver;
+use timers::Timers;
+
+/// The connection's state, as the W3C `WebSocket.readyState` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// The opening handshake is in progress (0).
+    Connecting,
+    /// Messages flow both ways (1).
+    Open,
+    /// A close frame was sent or received; the closing handshake is in progress (2).
+    Closing,
+    /// The connection is over; the transport may be dropped (3).
+    Closed,
+}
+
+/// A WebSocket connection: a pure state machine with no I/O.
+///
+/// See the crate documentation for the calling pattern.
+pub struct Connection {
+    role: Role,
+    config: Config,
+    state: State,
+    opening: Opening,
+    events: VecDeque<Event>,
+    out: Output,
+    keys: Option<KeyPool>,
+    recv: Receiver,
+    /// A fragmented message we are sending: its kind, while `fin` has not been sent.
+    sending_fragmented: Option<crate::event::DataKind>,
+    close_sent: Option<u16>,
+    close_received: Option<CloseFrame>,
+    initiated_by: Option<Side>,
+    /// Client: the closing handshake is done; waiting for the server to drop the transport.
+    awaiting_eof: bool,
+    /// The connection failed (no clean close possible).
+    failed: bool,
+    close_info: Option<CloseInfo>,
+    /// Output passed the high-water mark; a `Writable` event is owed when it drains.
+    above_high_water: bool,
+    /// A pong owed while output was above the high-water mark (only the latest ping's).
+    deferred_pong: Option<Vec<u8>>,
+    protocol: Option<String>,
+    extensions: Option<String>,
+    timers: Timers,
+    #[cfg(feature = "deflate")]
+    pmd: Option<pmd::Pmd>,
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("buffered_amount", &self.out.len())
+            .field("protocol", &self.protocol)
+            .field("extensions", &self.extensions)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    fn new(role: Role, config: Config, keys: Option<Box<dyn RandomSource>>) -> Result<Self, Error> {
+        config.validate()?;
+        Ok(Connection {
+            role,
+            timers: Timers::new(&config),
+            config,
+            state: State::Connecting,
+            opening: Opening::Done,
+            events: VecDeque::new(),
+            out: Output::default(),
+            keys: keys.map(KeyPool::new),
+            recv: Receiver::default(),
+            sending_fragmented: None,
+            close_sent: None,
+            close_received: None,
+            initiated_by: None,
+            awaiting_eof: false,
+            failed: false,
+            close_info: None,
+            above_high_water: false,
+            deferred_pong: None,
+            protocol: None,
+            extensions: None,
+            #[cfg(feature = "deflate")]
+            pmd: None,
+        })
+    }
+
+    /// This end's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The configuration the connection was created with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The W3C ready state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The subprotocol selected in the opening handshake.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+
+    /// The negotiated extensions, as a `Sec-WebSocket-Extensions` value.
+    pub fn extensions(&self) -> Option<&str> {
+        self.extensions.as_deref()
+    }
+
+    /// How the connection ended; `None` until it is [`State::Closed`].
+    pub fn close_info(&self) -> Option<&CloseInfo> {
+        self.close_info.as_ref()
+    }
+
+    /// The next event, or `None` when every event produced so far has been taken.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Takes every pending event at once (one crossing per input for bindings).
+    pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
+        self.events.drain(..)
+    }
+
+    /// Number of events waiting.
+    pub fn pending_events(&self) -> usize {
+        self.events.len()
+    }
+
+    // ---- output ----
+
+    /// Bytes queued for the transport and not yet consumed (the W3C `bufferedAmount`).
+    pub fn buffered_amount(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Whether queued output is at or below the high-water mark.
+    pub fn is_writable(&self) -> bool {
+        !self.above_high_water
+    }
+
+    /// The first contiguous run of bytes to write; empty when nothing is queued.
+    pub fn pending_output(&self) -> &[u8] {
+        self.out.front()
+    }
+
+    /// Every run of bytes to write, in order: give them to a vectored write.
+    /// A large payload sent with [`Connection::send_owned`] is its own run (never copied).
+    pub fn output_segments(&self) -> impl Iterator<Item = &[u8]> {
+        self.out.segments()
+    }
+
+    /// Records that the transport accepted `n` bytes of output.
+    pub fn consume_output(&mut self, n: usize) {
+        self.out.consume(n);
+        self.after_drain();
+    }
+
+    /// Takes every queued byte as one buffer (copies only when there is more than one run).
+    pub fn take_output(&mut self) -> Vec<u8> {
+        let bytes = self.out.take_all();
+        self.after_drain();
+        bytes
+    }
+
+    fn after_drain(&mut self) {
+        if self.above_high_water && self.out.len() <= self.config.low_water_mark {
+            self.above_high_water = false;
+            if let Some(payload) = self.deferred_pong.take() {
+                if self.can_send_control() {
+                    self.write_control(crate::frame::OpCode::Pong, &payload);
+                }
+            }
+            if self.state == State::Open {
+                self.events.push_back(Event::Writable);
+            }
+        }
+    }
+
+    fn note_output_growth(&mut self) {
+        if self.out.len() > self.config.high_water_mark {
+            self.above_high_water = true;
+        }
+    }
+
+    /// Whether a close frame may still be queued: open, or closing without our close sent.
+    fn can_send_control(&self) -> bool {
+        matches!(self.state, State::Open | State::Closing) && self.close_sent.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,424 @@
+//! The receive path: frame headers, payload unmasking, UTF-8 validation, message
+//! assembly and delivery, in one pass over each piece of input.
+
+use alloc::vec::Vec;
+
+use super::{Connection, State};
+use crate::config::{Delivery, Role};
+use crate::error::Error;
+use crate::event::{Chunk, DataKind, Event};
+use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
+use crate::mask::apply_mask;
+use crate::utf8::{into_string_lossy, into_string_validated, Utf8Cursor};
+
+/// Receive-side state carried between calls.
+#[derive(Debug, Default)]
+pub(super) struct Receiver {
+    /// A frame header split across reads.
+    header_buf: [u8; MAX_HEADER_LEN],
+    header_len: usize,
+    /// The frame whose payload is arriving.
+    frame: Option<InFrame>,
+    /// Payload of the control frame in progress (≤ 125 bytes).
+    control: Vec<u8>,
+    /// The data message in progress.
+    message: Option<InMessage>,
+    /// Masked, compressed bytes waiting to be inflated (reused).
+    #[cfg(feature = "deflate")]
+    scratch: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct InFrame {
+    opcode: OpCode,
+    fin: bool,
+    mask: Option<[u8; 4]>,
+    /// Payload bytes still to come.
+    remaining: u64,
+    /// Payload bytes already seen (the mask phase).
+    offset: usize,
+}
+
+#[derive(Debug)]
+struct InMessage {
+    kind: DataKind,
+    /// Message bytes not yet delivered (unmasked, inflated).
+    buf: Vec<u8>,
+    utf8: Utf8Cursor,
+    /// Whether this message is compressed (RSV1 on its first frame).
+    compressed: bool,
+    fragments: usize,
+    /// Bytes of the message so far, delivered or not (for the size limit).
+    size: usize,
+    /// A piece of it was already delivered (chunk and frame delivery).
+    delivered_first: bool,
+}
+
+impl Connection {
+    /// Feeds bytes read from the transport. Every byte is either turned into events or
+    /// kept for the next call. Call [`Connection::poll_event`] afterwards.
+    ///
+    /// Input after the connection failed or closed is ignored (RFC 6455 §7.1.7: discard).
+    pub fn receive(&mut self, data: &[u8]) {
+        if data.is_empty() || self.state == State::Closed {
+            return;
+        }
+        self.timers.note_activity();
+        if self.state == State::Connecting {
+            if let Some(rest) = self.receive_opening(data) {
+                self.read_frames(&rest);
+            }
+        } else {
+            self.read_frames(data);
+        }
+    }
+
+    /// Feeds bytes that the caller already owns, after the opening handshake, without a
+    /// first copy of the frame data. Same as [`Connection::receive`].
+    pub(super) fn read_frames(&mut self, mut data: &[u8]) {
+        while !data.is_empty() && self.reading() {
+            let step = match self.recv.frame {
+                None => self.read_header(data),
+                Some(frame) => self.read_payload(frame, data),
+            };
+            match step {
+                Ok(n) => data = data.get(n..).unwrap_or(&[]),
+                Err(e) => {
+                    self.fail(e);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Whether frames are still read: open, or closing while the peer's close is awaited.
+    fn reading(&self) -> bool {
+        match self.state {
+            State::Open => true,
+            State::Closing => self.close_received.is_none(),
+            _ => false,
+        }
+    }
+
+    /// Parses a header from `data` (or completes one split across reads); returns the bytes used.
+    fn read_header(&mut self, data: &[u8]) -> Result<usize, Error> {
+        let r = &mut self.recv;
+        let (header, used) = if r.header_len == 0 {
+            match FrameHeader::decode(data)? {
+                Some(found) => found,
+                None => {
+                    r.header_buf[..data.len()].copy_from_slice(data);
+                    r.header_len = data.len();
+                    return Ok(data.len());
+                }
+            }
+        } else {
+            let had = r.header_len;
+            let take = (MAX_HEADER_LEN - had).min(data.len());
+            r.header_buf[had..had + take].copy_from_slice(&data[..take]);
+            match FrameHeader::decode(&r.header_buf[..had + take])? {
+                Some((h, n)) => {
+                    r.header_len = 0;
+                    (h, n - had)
+                }
+                None => {
+                    r.header_len = had + take;
+                    return Ok(take);
+                }
+            }
+        };
+        self.on_header(header)?;
+        Ok(used)
+    }
+
+    /// Checks a header against the connection's rules and prepares for its payload.
+    fn on_header(&mut self, h: FrameHeader) -> Result<(), Error> {
+        if h.rsv2 || h.rsv3 {
+            return Err(Error::ReservedBits);
+        }
+        if h.rsv1 {
+            if !self.compression_negotiated() {
+                return Err(Error::ReservedBits);
+            }
+            // RFC 7692 §6.1: RSV1 only on the first frame of a data message.
+            if !matches!(h.opcode, OpCode::Text | OpCode::Binary) {
+                return Err(Error::Compression("RSV1 set on a continuation or control frame".into()));
+            }
+        }
+        // RFC 6455 §5.1: clients mask, servers do not.
+        match (self.role, h.mask.is_some()) {
+            (Role::Server, false) => return Err(Error::UnmaskedFrame),
+            (Role::Client, true) => return Err(Error::MaskedFrame),
+            _ => {}
+        }
+        let len = h.payload_len;
+        if h.opcode.is_control() {
+            if len > MAX_CONTROL_PAYLOAD as u64 {
+                return Err(Error::ControlFrameTooLong);
+            }
+            if !h.fin {
+                return Err(Error::FragmentedControlFrame);
+            }
+            self.recv.control.clear();
+        } else {
+            if len > self.config.max_frame_size as u64 {
+                return Err(Error::FrameTooLarge);
+            }
+            let max_message = self.config.max_message_size;
+            let max_fragments = self.config.max_fragments;
+            match (h.opcode, &mut self.recv.message) {
+                (OpCode::Continuation, None) => return Err(Error::UnexpectedContinuation),
+                (OpCode::Text | OpCode::Binary, Some(_)) => return Err(Error::ExpectedContinuation),
+                (OpCode::Continuation, Some(m)) => {
+                    m.fragments += 1;
+                    if m.fragments > max_fragments {
+                        return Err(Error::TooManyFragments);
+                    }
+                    if !m.compressed && m.size as u64 + len > max_message as u64 {
+                        return Err(Error::MessageTooLarge);
+                    }
+                }
+                (op, slot) => {
+                    if !h.rsv1 && len > max_message as u64 {
+                        return Err(Error::MessageTooLarge);
+                    }
+                    *slot = Some(InMessage {
+                        kind: if op == OpCode::Text { DataKind::Text } else { DataKind::Binary },
+                        buf: Vec::new(),
+                        utf8: Utf8Cursor::new(),
+                        compressed: h.rsv1,
+                        fragments: 1,
+                        size: 0,
+                        delivered_first: false,
+                    });
+                }
+            }
+        }
+        let frame = InFrame { opcode: h.opcode, fin: h.fin, mask: h.mask, remaining: len, offset: 0 };
+        if len == 0 {
+            self.recv.frame = None;
+            self.on_frame_end(frame)?;
+        } else {
+            self.recv.frame = Some(frame);
+        }
+        Ok(())
+    }
+
+    /// Consumes payload bytes of the current frame; returns how many were used.
+    #[inline]
+    fn read_payload(&mut self, mut frame: InFrame, data: &[u8]) -> Result<usize, Error> {
+        let n = usize::try_from(frame.remaining).unwrap_or(usize::MAX).min(data.len());
+        let piece = &data[..n];
+        if frame.opcode.is_control() {
+            let control = &mut self.recv.control;
+            let start = control.len();
+            control.extend_from_slice(piece);
+            if let Some(key) = frame.mask {
+                apply_mask(&mut control[start..], key, frame.offset);
+            }
+        } else {
+            self.on_data(piece, frame.mask, frame.offset)?;
+        }
+        frame.offset += n;
+        frame.remaining -= n as u64;
+        if frame.remaining == 0 {
+            self.recv.frame = None;
+            self.on_frame_end(frame)?;
+        } else {
+            self.recv.frame = Some(frame);
+        }
+        Ok(n)
+    }
+
+    /// Appends a piece of data-frame payload to the message: unmask, inflate, validate.
+    #[inline]
+    fn on_data(&mut self, piece: &[u8], mask: Option<[u8; 4]>, offset: usize) -> Result<(), Error> {
+        let ignore_utf8 = self.config.ignore_utf8_errors;
+        let Some(m) = self.recv.message.as_mut() else {
+            return Err(Error::UnexpectedContinuation);
+        };
+        if m.compressed {
+            #[cfg(feature = "deflate")]
+            {
+                let scratch = &mut self.recv.scratch;
+                scratch.clear();
+                scratch.extend_from_slice(piece);
+                if let Some(key) = mask {
+                    apply_mask(scratch, key, offset);
+                }
+                let budget = self.config.max_message_size.saturating_sub(m.size - m.buf.len());
+                let before = m.buf.len();
+                match self.pmd.as_mut() {
+                    Some(p) => p.inflate(scratch, &mut m.buf, budget)?,
+                    None => return Err(Error::ReservedBits),
+                }
+                m.size += m.buf.len() - before;
+            }
+            #[cfg(not(feature = "deflate"))]
+            {
+                let _ = (piece, mask, offset);
+                return Err(Error::ReservedBits);
+            }
+        } else {
+            let start = m.buf.len();
+            m.buf.extend_from_slice(piece);
+            if let Some(key) = mask {
+                apply_mask(&mut m.buf[start..], key, offset);
+            }
+            m.size += piece.len();
+        }
+        if m.kind == DataKind::Text && !ignore_utf8 {
+            m.utf8.advance(&m.buf).map_err(|_| Error::InvalidUtf8)?;
+        }
+        if let Delivery::Chunks(max) = self.config.delivery {
+            self.deliver_full_chunks(max);
+        }
+        Ok(())
+    }
+
+    /// A frame's payload is complete.
+    fn on_frame_end(&mut self, frame: InFrame) -> Result<(), Error> {
+        match frame.opcode {
+            OpCode::Close => {
+                let payload = core::mem::take(&mut self.recv.control);
+                self.on_close_frame(&payload)
+            }
+            OpCode::Ping => {
+                let payload = core::mem::take(&mut self.recv.control);
+                self.on_ping(payload);
+                Ok(())
+            }
+            OpCode::Pong => {
+                let payload = core::mem::take(&mut self.recv.control);
+                self.timers.on_pong(&payload);
+                if self.config.surface_pongs {
+                    self.events.push_back(Event::Pong(payload));
+                }
+                Ok(())
+            }
+            _ => self.on_data_frame_end(frame.fin),
+        }
+    }
+
+    fn on_data_frame_end(&mut self, fin: bool) -> Result<(), Error> {
+        let ignore_utf8 = self.config.ignore_utf8_errors;
+        if fin {
+            #[cfg(feature = "deflate")]
+            if let Some(m) = self.recv.message.as_mut() {
+                if m.compressed {
+                    let budget = self.config.max_message_size.saturating_sub(m.size - m.buf.len());
+                    let before = m.buf.len();
+                    if let Some(p) = self.pmd.as_mut() {
+                        p.finish_message(&mut m.buf, budget)?;
+                    }
+                    m.size += m.buf.len() - before;
+                    if m.kind == DataKind::Text && !ignore_utf8 {
+                        m.utf8.advance(&m.buf).map_err(|_| Error::InvalidUtf8)?;
+                    }
+                }
+            }
+            let Some(m) = self.recv.message.take() else { return Ok(()) };
+            if m.kind == DataKind::Text && !ignore_utf8 && !m.utf8.is_complete(m.buf.len()) {
+                // The message ended inside a character (RFC 6455 §8.1).
+                return Err(Error::InvalidUtf8);
+            }
+            match self.config.delivery {
+                Delivery::Messages => {
+                    let event = match m.kind {
+                        DataKind::Binary => Event::Binary(m.buf),
+                        DataKind::Text if ignore_utf8 => Event::Text(into_string_lossy(m.buf)),
+                        DataKind::Text => Event::Text(into_string_validated(m.buf)),
+                    };
+                    self.events.push_back(event);
+                }
+                Delivery::Chunks(_) | Delivery::Frames => {
+                    self.events.push_back(Event::Chunk(Chunk {
+                        kind: m.kind,
+                        data: m.buf,
+                        first: !m.delivered_first,
+                        last: true,
+                    }));
+                }
+            }
+        } else if self.config.delivery == Delivery::Frames {
+            if let Some(m) = self.recv.message.as_mut() {
+                let take = deliverable(m, ignore_utf8);
+                let mut rest = m.buf.split_off(take);
+                core::mem::swap(&mut rest, &mut m.buf);
+                m.utf8.consumed(take);
+                self.events.push_back(Event::Chunk(Chunk {
+                    kind: m.kind,
+                    data: rest,
+                    first: !m.delivered_first,
+                    last: false,
+                }));
+                m.delivered_first = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Chunked delivery: hands out every full `max`-byte piece of the message so far.
+    fn deliver_full_chunks(&mut self, max: usize) {
+        let ignore_utf8 = self.config.ignore_utf8_errors;
+        let Some(m) = self.recv.message.as_mut() else { return };
+        let ready = deliverable(m, ignore_utf8);
+        if ready < max {
+            return;
+        }
+        let mut start = 0;
+        while ready - start >= max {
+            let mut end = start + max;
+            if m.kind == DataKind::Text && !ignore_utf8 {
+                // Back up to a character boundary (at most 3 bytes); `ready` is one.
+                while end > start && end < ready && !is_char_boundary(m.buf[end]) {
+                    end -= 1;
+                }
+                if end == start {
+                    // `max` is smaller than this character: deliver the whole character.
+                    end = start + 1;
+                    while end < ready && !is_char_boundary(m.buf[end]) {
+                        end += 1;
+                    }
+                }
+            }
+            self.events.push_back(Event::Chunk(Chunk {
+                kind: m.kind,
+                data: m.buf[start..end].to_vec(),
+                first: !m.delivered_first,
+                last: false,
+            }));
+            m.delivered_first = true;
+            start = end;
+        }
+        m.buf.drain(..start);
+        m.utf8.consumed(start);
+    }
+
+    fn compression_negotiated(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        {
+            self.pmd.is_some()
+        }
+        #[cfg(not(feature = "deflate"))]
+        {
+            false
+        }
+    }
+}
+
+/// Bytes at the front of the message buffer that may be delivered now: validated UTF-8 up
+/// to a character boundary for text, everything otherwise.
+fn deliverable(m: &InMessage, ignore_utf8: bool) -> usize {
+    if m.kind == DataKind::Text && !ignore_utf8 {
+        m.utf8.valid_len()
+    } else {
+        m.buf.len()
+    }
+}
+
+#[inline]
+fn is_char_boundary(b: u8) -> bool {
+    // Not a UTF-8 continuation byte (10xxxxxx).
+    (b as i8) >= -0x40
+}

@@ -1,0 +1,216 @@
+//! The send path: messages, fragments and control frames become frames in the output
+//! queue (compressed, split at `max_outgoing_frame_size`, masked by a client).
+
+use alloc::vec::Vec;
+
+use super::{Connection, State};
+use crate::config::Role;
+use crate::error::Error;
+use crate::event::DataKind;
+use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
+use crate::mask::apply_mask;
+use crate::output::ZERO_COPY_THRESHOLD;
+
+impl Connection {
+    /// Sends a text message.
+    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
+        self.send_message(DataKind::Text, text.as_bytes())
+    }
+
+    /// Sends a binary message.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.send_message(DataKind::Binary, data)
+    }
+
+    /// Sends a message whose payload the application hands over. Large payloads are queued
+    /// as their own output segment without a copy (a client masks them in place).
+    /// For [`DataKind::Text`] the bytes must be UTF-8 ([`Error::InvalidInput`] otherwise).
+    pub fn send_owned(&mut self, kind: DataKind, payload: Vec<u8>) -> Result<(), Error> {
+        self.check_data_send(payload.len())?;
+        if kind == DataKind::Text && simdutf8::basic::from_utf8(&payload).is_err() {
+            return Err(Error::InvalidInput("text payload is not UTF-8".into()));
+        }
+        if self.sending_fragmented.is_some() {
+            return Err(Error::InvalidState("a fragmented message is in progress"));
+        }
+        if self.wants_compression(payload.len()) || self.config.max_outgoing_frame_size.is_some_and(|m| payload.len() > m)
+        {
+            return self.send_message(kind, &payload);
+        }
+        self.write_frame_owned(opcode_for(kind), true, false, payload);
+        Ok(())
+    }
+
+    /// Sends one fragment of a message (Ioto's HTTP_MORE): the first call with `fin = false`
+    /// starts a message of `kind`, later calls continue it, `fin = true` ends it.
+    /// Fragmented messages are sent uncompressed (RFC 7692 lets each message choose).
+    /// A text message's fragments may split a character; the whole message must be UTF-8.
+    pub fn send_fragment(&mut self, kind: DataKind, data: &[u8], fin: bool) -> Result<(), Error> {
+        self.check_data_send(data.len())?;
+        let opcode = match self.sending_fragmented {
+            None => opcode_for(kind),
+            Some(k) if k == kind => OpCode::Continuation,
+            Some(_) => return Err(Error::InvalidState("fragment kind differs from the message in progress")),
+        };
+        self.sending_fragmented = if fin { None } else { Some(kind) };
+        self.write_split(opcode, fin, data);
+        Ok(())
+    }
+
+    /// Sends a ping with up to 125 bytes of payload.
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.check_control_send(payload)?;
+        self.write_control(OpCode::Ping, payload);
+        Ok(())
+    }
+
+    /// Sends an unsolicited pong (a unidirectional heartbeat, RFC 6455 §5.5.3).
+    pub fn pong(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.check_control_send(payload)?;
+        self.write_control(OpCode::Pong, payload);
+        Ok(())
+    }
+
+    fn send_message(&mut self, kind: DataKind, payload: &[u8]) -> Result<(), Error> {
+        self.check_data_send(payload.len())?;
+        if self.sending_fragmented.is_some() {
+            return Err(Error::InvalidState("a fragmented message is in progress"));
+        }
+        #[cfg(feature = "deflate")]
+        if self.wants_compression(payload.len()) {
+            let mut compressed = Vec::new();
+            if let Some(p) = self.pmd.as_mut() {
+                p.deflate(payload, &mut compressed)?;
+            }
+            self.write_split_rsv1(opcode_for(kind), true, &compressed, true);
+            self.note_output_growth();
+            return Ok(());
+        }
+        self.write_split(opcode_for(kind), true, payload);
+        Ok(())
+    }
+
+    fn wants_compression(&self, len: usize) -> bool {
+        #[cfg(feature = "deflate")]
+        {
+            self.pmd.as_ref().is_some_and(|p| p.should_compress(len))
+        }
+        #[cfg(not(feature = "deflate"))]
+        {
+            let _ = len;
+            false
+        }
+    }
+
+    fn check_data_send(&self, len: usize) -> Result<(), Error> {
+        if self.state != State::Open || self.close_sent.is_some() {
+            return Err(Error::InvalidState("the connection is not open"));
+        }
+        if self.out.len().saturating_add(len).saturating_add(MAX_HEADER_LEN) > self.config.max_output_buffer {
+            return Err(Error::OutputBufferFull);
+        }
+        Ok(())
+    }
+
+    fn check_control_send(&self, payload: &[u8]) -> Result<(), Error> {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(Error::ControlPayloadTooLong);
+        }
+        self.check_data_send(payload.len())
+    }
+
+    /// Writes a data message or fragment, split at `max_outgoing_frame_size`.
+    fn write_split(&mut self, opcode: OpCode, fin: bool, payload: &[u8]) {
+        self.write_split_rsv1(opcode, fin, payload, false);
+        self.note_output_growth();
+    }
+
+    fn write_split_rsv1(&mut self, opcode: OpCode, fin: bool, payload: &[u8], rsv1: bool) {
+        let max = self.config.max_outgoing_frame_size.unwrap_or(usize::MAX);
+        if payload.len() <= max {
+            self.write_frame(opcode, fin, rsv1, payload);
+            return;
+        }
+        let mut pieces = payload.chunks(max).peekable();
+        let mut op = opcode;
+        let mut first = true;
+        while let Some(piece) = pieces.next() {
+            let last = pieces.peek().is_none();
+            // RFC 7692 §6.1: RSV1 on the first frame of the message only.
+            self.write_frame(op, fin && last, rsv1 && first, piece);
+            op = OpCode::Continuation;
+            first = false;
+        }
+    }
+
+    /// Writes a control frame (the caller checked the payload length and the state).
+    pub(super) fn write_control(&mut self, opcode: OpCode, payload: &[u8]) {
+        self.write_frame(opcode, true, false, payload);
+        self.note_output_growth();
+    }
+
+    /// Writes one frame, copying (and for a client, masking) the payload into the output.
+    fn write_frame(&mut self, opcode: OpCode, fin: bool, rsv1: bool, payload: &[u8]) {
+        let mask = self.next_mask();
+        let header = FrameHeader {
+            fin,
+            rsv1,
+            rsv2: false,
+            rsv3: false,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
+        let mut hb = [0u8; MAX_HEADER_LEN];
+        let n = header.encode(&mut hb);
+        self.out.push(&hb[..n]);
+        match mask {
+            None if payload.len() >= ZERO_COPY_THRESHOLD => self.out.push_owned(payload.to_vec()),
+            None => self.out.push(payload),
+            Some(key) => {
+                let mut masked = payload.to_vec();
+                apply_mask(&mut masked, key, 0);
+                if masked.len() >= ZERO_COPY_THRESHOLD {
+                    self.out.push_owned(masked);
+                } else {
+                    self.out.push(&masked);
+                }
+            }
+        }
+    }
+
+    /// Writes one frame around a payload the caller gave away (no copy for large payloads).
+    fn write_frame_owned(&mut self, opcode: OpCode, fin: bool, rsv1: bool, mut payload: Vec<u8>) {
+        let mask = self.next_mask();
+        let header =
+            FrameHeader { fin, rsv1, rsv2: false, rsv3: false, opcode, mask, payload_len: payload.len() as u64 };
+        let mut hb = [0u8; MAX_HEADER_LEN];
+        let n = header.encode(&mut hb);
+        self.out.push(&hb[..n]);
+        if let Some(key) = mask {
+            apply_mask(&mut payload, key, 0);
+        }
+        if payload.len() >= ZERO_COPY_THRESHOLD {
+            self.out.push_owned(payload);
+        } else {
+            self.out.push(&payload);
+        }
+        self.note_output_growth();
+    }
+
+    /// A fresh masking key for a client frame (RFC 6455 §5.3), none for a server.
+    fn next_mask(&mut self) -> Option<[u8; 4]> {
+        match self.role {
+            Role::Server => None,
+            // A client always has a key source: the constructors require one.
+            Role::Client => Some(self.keys.as_mut().map_or([0; 4], |k| k.next_key())),
+        }
+    }
+}
+
+fn opcode_for(kind: DataKind) -> OpCode {
+    match kind {
+        DataKind::Text => OpCode::Text,
+        DataKind::Binary => OpCode::Binary,
+    }
+}

@@ -1,0 +1,123 @@
+//! Events: plain values the connection hands to the application, in order.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::close::CloseFrame;
+use crate::error::Error;
+use crate::handshake::{Header, Request};
+
+/// Something that happened on the connection. Drain them with
+/// [`crate::Connection::poll_event`] after every input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// Server: a valid WebSocket upgrade request arrived. Answer it with
+    /// [`crate::Connection::accept`] or [`crate::Connection::reject`].
+    Request(Request),
+    /// Server: a valid HTTP request that is not a WebSocket upgrade. Answer it with
+    /// [`crate::Connection::respond`] (the connection then closes).
+    HttpRequest(Request),
+    /// The opening handshake completed; the connection is open.
+    Open(Opened),
+    /// Client: the CONNECT proxy opened the tunnel. The upgrade request is queued behind
+    /// this event: start TLS now for `wss://`, then write the pending output.
+    ProxyConnected,
+    /// Client: the server (or the CONNECT proxy) answered with something other than success.
+    Rejected(Rejected),
+    /// A complete text message.
+    Text(String),
+    /// A complete binary message.
+    Binary(Vec<u8>),
+    /// A piece of a data message (chunked or preserve-frames delivery).
+    Chunk(Chunk),
+    /// A ping arrived (only with `surface_pings`; it is answered either way when `auto_pong`).
+    Ping(Vec<u8>),
+    /// A pong arrived (only with `surface_pongs`).
+    Pong(Vec<u8>),
+    /// The peer sent a close frame (code 1005 if it had no body). Our answer is queued
+    /// automatically.
+    CloseReceived(CloseFrame),
+    /// We failed the connection because of `error`; a close frame with `error.close_code()`
+    /// was queued when the connection was open. [`Event::Closed`] follows.
+    Failed(Error),
+    /// The connection is over: write any pending output, then drop the transport.
+    Closed(CloseInfo),
+    /// Queued output drained below the low-water mark after exceeding the high-water mark.
+    Writable,
+}
+
+/// What the peer agreed to in the opening handshake.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Opened {
+    /// The selected subprotocol.
+    pub protocol: Option<String>,
+    /// The negotiated extensions, as the `Sec-WebSocket-Extensions` value.
+    pub extensions: Option<String>,
+    /// Client: the headers of the server's 101 response. Server: empty.
+    pub headers: Vec<Header>,
+}
+
+/// A refused opening handshake, as the client saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// HTTP status code (not 101, or not 2xx from a CONNECT proxy).
+    pub status: u16,
+    /// The reason phrase.
+    pub reason: String,
+    /// Response headers.
+    pub headers: Vec<Header>,
+    /// The body, up to `max_reject_body` bytes.
+    pub body: Vec<u8>,
+    /// Whether a CONNECT proxy (not the WebSocket server) refused.
+    pub from_proxy: bool,
+}
+
+/// The kind of a data message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DataKind {
+    /// UTF-8 text.
+    Text,
+    /// Binary data.
+    Binary,
+}
+
+/// A piece of a data message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    /// Text or binary.
+    pub kind: DataKind,
+    /// The bytes. For text (unless `ignore_utf8_errors`) they are validated UTF-8 and end
+    /// on a character boundary.
+    pub data: Vec<u8>,
+    /// Whether this is the first piece of its message.
+    pub first: bool,
+    /// Whether this is the last piece of its message.
+    pub last: bool,
+}
+
+/// Which side began the closing handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// This endpoint.
+    Local,
+    /// The peer.
+    Remote,
+}
+
+/// How the connection ended (the W3C CloseEvent's `code`, `reason` and `wasClean`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseInfo {
+    /// The code the peer sent; 1005 if its close frame had none; 1006 if no close frame
+    /// arrived (transport closed, failure, timeout).
+    pub code: u16,
+    /// The reason the peer sent.
+    pub reason: String,
+    /// Whether the closing handshake completed: both close frames were exchanged
+    /// (Ioto's httpWebSocketOrderlyClosed).
+    pub was_clean: bool,
+    /// Who sent the first close frame, if anyone did.
+    pub initiated_by: Option<Side>,
+    /// The code of the close frame we sent, if we sent one.
+    pub sent_code: Option<u16>,
+}
