@@ -60,7 +60,10 @@ pub struct CloseFrame {
 /// is a protocol error (1002); a reason that is not UTF-8 is 1007.
 pub fn parse_close_payload(payload: &[u8]) -> Result<CloseFrame, Error> {
     match payload {
-        [] => Ok(CloseFrame { code: NO_STATUS, reason: String::new() }),
+        [] => Ok(CloseFrame {
+            code: NO_STATUS,
+            reason: String::new(),
+        }),
         [_] => Err(Error::InvalidClosePayload),
         [hi, lo, reason @ ..] => {
             let code = u16::from_be_bytes([*hi, *lo]);
@@ -68,7 +71,10 @@ pub fn parse_close_payload(payload: &[u8]) -> Result<CloseFrame, Error> {
                 return Err(Error::InvalidCloseCode(code));
             }
             match simdutf8::basic::from_utf8(reason) {
-                Ok(text) => Ok(CloseFrame { code, reason: String::from(text) }),
+                Ok(text) => Ok(CloseFrame {
+                    code,
+                    reason: String::from(text),
+                }),
                 Err(_) => Err(Error::InvalidUtf8),
             }
         }
@@ -87,10 +93,14 @@ mod tests {
 
     #[test]
     fn wire_codes() {
-        for code in [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999] {
+        for code in [
+            1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999,
+        ] {
             assert!(is_valid_wire_code(code), "{code}");
         }
-        for code in [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535] {
+        for code in [
+            0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
+        ] {
             assert!(!is_valid_wire_code(code), "{code}");
         }
     }
@@ -110,9 +120,15 @@ mod tests {
         assert_eq!(parse_close_payload(&[]).unwrap().code, NO_STATUS);
         assert_eq!(parse_close_payload(&[3]), Err(Error::InvalidClosePayload));
         assert_eq!(parse_close_payload(&[3, 0xe8]).unwrap().code, 1000);
-        assert_eq!(parse_close_payload(&[3, 0xed]), Err(Error::InvalidCloseCode(1005)));
+        assert_eq!(
+            parse_close_payload(&[3, 0xed]),
+            Err(Error::InvalidCloseCode(1005))
+        );
         let ok = parse_close_payload(b"\x03\xe8bye").unwrap();
         assert_eq!(ok.reason, "bye");
-        assert_eq!(parse_close_payload(b"\x03\xe8\xff"), Err(Error::InvalidUtf8));
+        assert_eq!(
+            parse_close_payload(b"\x03\xe8\xff"),
+            Err(Error::InvalidUtf8)
+        );
     }
 }

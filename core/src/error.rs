@@ -175,10 +175,16 @@ impl fmt::Display for Error {
             Error::LengthTopBit => f.write_str("64-bit payload length with the top bit set"),
             Error::UnmaskedFrame => f.write_str("client frame is not masked"),
             Error::MaskedFrame => f.write_str("server frame is masked"),
-            Error::ControlFrameTooLong => f.write_str("control frame payload longer than 125 bytes"),
+            Error::ControlFrameTooLong => {
+                f.write_str("control frame payload longer than 125 bytes")
+            }
             Error::FragmentedControlFrame => f.write_str("fragmented control frame"),
-            Error::UnexpectedContinuation => f.write_str("continuation frame without a message in progress"),
-            Error::ExpectedContinuation => f.write_str("new data frame inside a fragmented message"),
+            Error::UnexpectedContinuation => {
+                f.write_str("continuation frame without a message in progress")
+            }
+            Error::ExpectedContinuation => {
+                f.write_str("new data frame inside a fragmented message")
+            }
             Error::InvalidClosePayload => f.write_str("close frame with a 1-byte payload"),
             Error::InvalidCloseCode(c) => write!(f, "invalid close code {c}"),
             Error::DataAfterClose => f.write_str("data frame after the close frame"),
@@ -187,7 +193,9 @@ impl fmt::Display for Error {
             Error::FrameTooLarge => f.write_str("frame larger than max_frame_size"),
             Error::MessageTooLarge => f.write_str("message larger than max_message_size"),
             Error::TooManyFragments => f.write_str("message has more than max_fragments fragments"),
-            Error::InputBufferFull => f.write_str("too much data before the handshake was accepted"),
+            Error::InputBufferFull => {
+                f.write_str("too much data before the handshake was accepted")
+            }
             Error::PongTimeout => f.write_str("keepalive ping not answered within pong_timeout"),
             Error::HandshakeTimeout => f.write_str("opening handshake timed out"),
             Error::CloseTimeout => f.write_str("closing handshake timed out"),
@@ -198,7 +206,9 @@ impl fmt::Display for Error {
                 write!(f, "close code {c} is not 1000 or in 3000-4999")
             }
             Error::ReasonTooLong => f.write_str("close reason longer than 123 bytes"),
-            Error::ControlPayloadTooLong => f.write_str("control frame payload longer than 125 bytes"),
+            Error::ControlPayloadTooLong => {
+                f.write_str("control frame payload longer than 125 bytes")
+            }
             Error::OutputBufferFull => f.write_str("output buffer would exceed max_output_buffer"),
             Error::InvalidInput(why) => write!(f, "invalid input: {why}"),
         }

@@ -170,22 +170,40 @@ impl FrameHeader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
     use proptest::prelude::*;
 
     fn hdr(opcode: OpCode, len: u64, mask: Option<[u8; 4]>) -> FrameHeader {
-        FrameHeader { fin: true, rsv1: false, rsv2: false, rsv3: false, opcode, mask, payload_len: len }
+        FrameHeader {
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode,
+            mask,
+            payload_len: len,
+        }
     }
 
     #[test]
     fn rfc_examples() {
         // RFC 6455 §5.7: unmasked "Hello", masked "Hello", 256-byte and 64 KiB binary.
         let (h, n) = FrameHeader::decode(&[0x81, 0x05, 0x48]).unwrap().unwrap();
-        assert_eq!((h.opcode, h.fin, h.payload_len, n), (OpCode::Text, true, 5, 2));
-        let (h, n) = FrameHeader::decode(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d]).unwrap().unwrap();
+        assert_eq!(
+            (h.opcode, h.fin, h.payload_len, n),
+            (OpCode::Text, true, 5, 2)
+        );
+        let (h, n) = FrameHeader::decode(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d])
+            .unwrap()
+            .unwrap();
         assert_eq!((h.mask, n), (Some([0x37, 0xfa, 0x21, 0x3d]), 6));
-        let (h, n) = FrameHeader::decode(&[0x82, 0x7e, 0x01, 0x00]).unwrap().unwrap();
+        let (h, n) = FrameHeader::decode(&[0x82, 0x7e, 0x01, 0x00])
+            .unwrap()
+            .unwrap();
         assert_eq!((h.payload_len, n), (256, 4));
-        let (h, n) = FrameHeader::decode(&[0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0]).unwrap().unwrap();
+        let (h, n) = FrameHeader::decode(&[0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0])
+            .unwrap()
+            .unwrap();
         assert_eq!((h.payload_len, n), (65536, 10));
         let (h, _) = FrameHeader::decode(&[0x01, 0x03]).unwrap().unwrap();
         assert!(!h.fin);
@@ -196,8 +214,14 @@ mod tests {
         assert_eq!(FrameHeader::decode(&[0x81]), Ok(None));
         assert_eq!(FrameHeader::decode(&[0x82, 0x7f, 0, 0]), Ok(None));
         assert_eq!(FrameHeader::decode(&[0x81, 0x85, 1, 2, 3]), Ok(None));
-        assert_eq!(FrameHeader::decode(&[0x83, 0x00]), Err(Error::ReservedOpcode(3)));
-        assert_eq!(FrameHeader::decode(&[0x8b, 0x00]), Err(Error::ReservedOpcode(0xb)));
+        assert_eq!(
+            FrameHeader::decode(&[0x83, 0x00]),
+            Err(Error::ReservedOpcode(3))
+        );
+        assert_eq!(
+            FrameHeader::decode(&[0x8b, 0x00]),
+            Err(Error::ReservedOpcode(0xb))
+        );
         assert_eq!(
             FrameHeader::decode(&[0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 0]),
             Err(Error::LengthTopBit)
@@ -224,6 +248,9 @@ mod tests {
         assert_eq!(hdr(OpCode::Binary, 125, None).encode(&mut out), 2);
         assert_eq!(hdr(OpCode::Binary, 126, None).encode(&mut out), 4);
         assert_eq!(hdr(OpCode::Binary, 65535, None).encode(&mut out), 4);
-        assert_eq!(hdr(OpCode::Binary, 65536, Some([1, 2, 3, 4])).encode(&mut out), 14);
+        assert_eq!(
+            hdr(OpCode::Binary, 65536, Some([1, 2, 3, 4])).encode(&mut out),
+            14
+        );
     }
 }

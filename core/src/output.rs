@@ -69,7 +69,13 @@ impl Output {
     /// Every unwritten run, in order (for vectored writes).
     pub(crate) fn segments(&self) -> impl Iterator<Item = &[u8]> {
         let head = self.head;
-        self.segments.iter().enumerate().map(move |(i, s)| if i == 0 { s.get(head..).unwrap_or(&[]) } else { &s[..] })
+        self.segments.iter().enumerate().map(move |(i, s)| {
+            if i == 0 {
+                s.get(head..).unwrap_or(&[])
+            } else {
+                &s[..]
+            }
+        })
     }
 
     /// Marks `n` bytes as written (clamped to what is queued).
@@ -77,7 +83,9 @@ impl Output {
         n = n.min(self.len);
         self.len -= n;
         while n > 0 {
-            let Some(front) = self.segments.front() else { break };
+            let Some(front) = self.segments.front() else {
+                break;
+            };
             let avail = front.len() - self.head;
             if n < avail {
                 self.head += n;

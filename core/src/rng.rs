@@ -40,7 +40,11 @@ pub(crate) struct KeyPool {
 
 impl KeyPool {
     pub(crate) fn new(source: Box<dyn RandomSource>) -> Self {
-        KeyPool { source, buf: [0; 256], pos: 256 }
+        KeyPool {
+            source,
+            buf: [0; 256],
+            pos: 256,
+        }
     }
 
     /// The next 4-byte masking key.

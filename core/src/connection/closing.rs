@@ -160,7 +160,8 @@ impl Connection {
             (Some(CloseFrame { code, reason }), _) => (*code, reason.clone()),
             (None, _) => (close::ABNORMAL, String::new()),
         };
-        let was_clean = clean && !self.failed && self.close_received.is_some() && self.close_sent.is_some();
+        let was_clean =
+            clean && !self.failed && self.close_received.is_some() && self.close_sent.is_some();
         let info = CloseInfo {
             code,
             reason,

@@ -13,8 +13,12 @@ use super::{Connection, State};
 use crate::config::{Config, Role};
 use crate::error::Error;
 use crate::event::{Event, Opened, Rejected};
-use crate::handshake::client::{build_request, parse_url, validate_response, ClientHandshakeError, ClientRequestOptions};
-use crate::handshake::http::{response_body_length, write_response, BodyLength, HeadLimits, HeadParser, Header};
+use crate::handshake::client::{
+    build_request, parse_url, validate_response, ClientHandshakeError, ClientRequestOptions,
+};
+use crate::handshake::http::{
+    response_body_length, write_response, BodyLength, HeadLimits, HeadParser, Header,
+};
 use crate::handshake::proxy::{check_connect_response, connect_request};
 use crate::handshake::server::{accept_response, classify, select_protocol, Classified, Request};
 use crate::handshake::{accept_key::key_from_nonce, http::reason_phrase};
@@ -39,11 +43,23 @@ pub(super) enum Opening {
         pmd: Option<super::pmd::Negotiated>,
     },
     /// Client: waiting for the CONNECT proxy's answer; the upgrade request follows it.
-    ClientProxy { buf: Vec<u8>, parser: HeadParser, request: Vec<u8>, key: String },
+    ClientProxy {
+        buf: Vec<u8>,
+        parser: HeadParser,
+        request: Vec<u8>,
+        key: String,
+    },
     /// Client: waiting for the server's 101.
-    ClientWaiting { buf: Vec<u8>, parser: HeadParser, key: String },
+    ClientWaiting {
+        buf: Vec<u8>,
+        parser: HeadParser,
+        key: String,
+    },
     /// Client: the server refused; collecting the body for [`Event::Rejected`].
-    ClientRejectBody { rejected: Rejected, remaining: Option<usize> },
+    ClientRejectBody {
+        rejected: Rejected,
+        remaining: Option<usize>,
+    },
 }
 
 /// Client options for the opening handshake.
@@ -93,13 +109,20 @@ impl Connection {
     pub fn server(config: Config) -> Result<Connection, Error> {
         let limits = head_limits(&config);
         let mut c = Connection::new(Role::Server, config, None)?;
-        c.opening = Opening::ServerReading { buf: Vec::new(), parser: HeadParser::new(limits) };
+        c.opening = Opening::ServerReading {
+            buf: Vec::new(),
+            parser: HeadParser::new(limits),
+        };
         Ok(c)
     }
 
     /// A client connection: its upgrade request (or the proxy's `CONNECT`) is queued as
     /// output at once. `random` supplies the handshake nonce and the masking keys.
-    pub fn client(config: Config, options: ClientOptions, random: Box<dyn RandomSource>) -> Result<Connection, Error> {
+    pub fn client(
+        config: Config,
+        options: ClientOptions,
+        random: Box<dyn RandomSource>,
+    ) -> Result<Connection, Error> {
         let url = parse_url(&options.url).map_err(|e| Error::InvalidInput(e.to_string()))?;
         let limits = head_limits(&config);
         let mut c = Connection::new(Role::Client, config, Some(random))?;
@@ -114,18 +137,33 @@ impl Connection {
             extensions: c.client_extension_offer(),
             headers: options.headers,
         };
-        let request = build_request(&url, &key, &request_options).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let request = build_request(&url, &key, &request_options)
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
         let parser = HeadParser::new(limits);
         c.opening = match options.proxy {
             None => {
                 c.out.push(&request);
-                Opening::ClientWaiting { buf: Vec::new(), parser, key }
+                Opening::ClientWaiting {
+                    buf: Vec::new(),
+                    parser,
+                    key,
+                }
             }
             Some(proxy) => {
-                let connect = connect_request(&url.host, url.port, proxy.authorization.as_deref(), &proxy.headers)
-                    .map_err(|e| Error::InvalidInput(e.to_string()))?;
+                let connect = connect_request(
+                    &url.host,
+                    url.port,
+                    proxy.authorization.as_deref(),
+                    &proxy.headers,
+                )
+                .map_err(|e| Error::InvalidInput(e.to_string()))?;
                 c.out.push(&connect);
-                Opening::ClientProxy { buf: Vec::new(), parser, request, key }
+                Opening::ClientProxy {
+                    buf: Vec::new(),
+                    parser,
+                    request,
+                    key,
+                }
             }
         };
         Ok(c)
@@ -141,7 +179,9 @@ impl Connection {
         random: Option<Box<dyn RandomSource>>,
     ) -> Result<Connection, Error> {
         if role == Role::Client && random.is_none() {
-            return Err(Error::InvalidInput("a client connection needs a random source for masking".into()));
+            return Err(Error::InvalidInput(
+                "a client connection needs a random source for masking".into(),
+            ));
         }
         let mut c = Connection::new(role, config, random)?;
         #[cfg(feature = "deflate")]
@@ -149,8 +189,14 @@ impl Connection {
             c.pmd = super::pmd::from_negotiated(role, &c.config, ext)?;
         }
         #[cfg(not(feature = "deflate"))]
-        if options.extensions.as_deref().is_some_and(|e| !e.trim().is_empty()) {
-            return Err(Error::InvalidInput("extensions are not supported in this build".into()));
+        if options
+            .extensions
+            .as_deref()
+            .is_some_and(|e| !e.trim().is_empty())
+        {
+            return Err(Error::InvalidInput(
+                "extensions are not supported in this build".into(),
+            ));
         }
         c.become_open(options.protocol, options.extensions, Vec::new());
         Ok(c)
@@ -160,17 +206,28 @@ impl Connection {
     /// is queued, [`Event::Open`] follows, and frames that arrived behind the request are processed.
     pub fn accept(&mut self, options: AcceptOptions) -> Result<(), Error> {
         let Opening::ServerAwaiting { upgrade: true, .. } = &self.opening else {
-            return Err(Error::InvalidState("no upgrade request is waiting for an answer"));
+            return Err(Error::InvalidState(
+                "no upgrade request is waiting for an answer",
+            ));
         };
-        let Opening::ServerAwaiting { request, pending, #[cfg(feature = "deflate")] pmd, .. } =
-            core::mem::take(&mut self.opening)
+        let Opening::ServerAwaiting {
+            request,
+            pending,
+            #[cfg(feature = "deflate")]
+            pmd,
+            ..
+        } = core::mem::take(&mut self.opening)
         else {
-            return Err(Error::InvalidState("no upgrade request is waiting for an answer"));
+            return Err(Error::InvalidState(
+                "no upgrade request is waiting for an answer",
+            ));
         };
         let protocol = match options.protocol {
             Some(p) if request.protocols.contains(&p) => Some(p),
             Some(p) => {
-                let err = Error::InvalidInput(alloc::format!("subprotocol {p:?} was not offered by the client"));
+                let err = Error::InvalidInput(alloc::format!(
+                    "subprotocol {p:?} was not offered by the client"
+                ));
                 self.opening = Opening::ServerAwaiting {
                     request,
                     upgrade: true,
@@ -184,13 +241,21 @@ impl Connection {
         };
         #[cfg(feature = "deflate")]
         let (extensions, pmd_state) = match pmd {
-            Some(n) => (Some(n.response.clone()), Some(n.into_pmd(Role::Server, &self.config))),
+            Some(n) => (
+                Some(n.response.clone()),
+                Some(n.into_pmd(Role::Server, &self.config)),
+            ),
             None => (None, None),
         };
         #[cfg(not(feature = "deflate"))]
         let extensions: Option<String> = None;
         let key = request.key.as_deref().unwrap_or_default();
-        let response = match accept_response(key, protocol.as_deref(), extensions.as_deref(), &options.headers) {
+        let response = match accept_response(
+            key,
+            protocol.as_deref(),
+            extensions.as_deref(),
+            &options.headers,
+        ) {
             Ok(r) => r,
             Err(e) => {
                 let err = Error::InvalidInput(e.to_string());
@@ -226,7 +291,10 @@ impl Connection {
             return Err(Error::InvalidInput("use accept() to answer 101".into()));
         }
         let mut all: Vec<Header> = headers.to_vec();
-        if !all.iter().any(|h| h.name.eq_ignore_ascii_case("connection")) {
+        if !all
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("connection"))
+        {
             all.push(Header::new("Connection", "close"));
         }
         let response = write_response(status, reason_phrase(status), &all, body)
@@ -293,13 +361,19 @@ impl Connection {
                             self.collect_reject_body(rejected, &rest, remaining);
                             return None;
                         }
-                        let Opening::ClientProxy { request, key, .. } = core::mem::take(&mut self.opening) else {
+                        let Opening::ClientProxy { request, key, .. } =
+                            core::mem::take(&mut self.opening)
+                        else {
                             return None;
                         };
                         self.out.push(&request);
                         self.events.push_back(Event::ProxyConnected);
                         let limits = head_limits(&self.config);
-                        self.opening = Opening::ClientWaiting { buf: Vec::new(), parser: HeadParser::new(limits), key };
+                        self.opening = Opening::ClientWaiting {
+                            buf: Vec::new(),
+                            parser: HeadParser::new(limits),
+                            key,
+                        };
                         if rest.is_empty() {
                             None
                         } else {
@@ -370,7 +444,11 @@ impl Connection {
                     Ok(bytes) => self.out.push(&bytes),
                     Err(_) => self.out.push(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"),
                 }
-                self.fail(Error::Handshake(alloc::format!("{} {}", rejection.status, rejection.reason)));
+                self.fail(Error::Handshake(alloc::format!(
+                    "{} {}",
+                    rejection.status,
+                    rejection.reason
+                )));
             }
             Ok(Classified::PlainHttp(request)) => {
                 self.events.push_back(Event::HttpRequest(request.clone()));
@@ -384,7 +462,10 @@ impl Connection {
             }
             Ok(Classified::Upgrade(request)) => {
                 if let Some(allowed) = &self.config.allowed_origins {
-                    let ok = request.origin.as_ref().is_some_and(|o| allowed.iter().any(|a| a.eq_ignore_ascii_case(o)));
+                    let ok = request
+                        .origin
+                        .as_ref()
+                        .is_some_and(|o| allowed.iter().any(|a| a.eq_ignore_ascii_case(o)));
                     if !ok {
                         self.fail_http(403, "origin not allowed");
                         return;
@@ -413,21 +494,35 @@ impl Connection {
 
     /// Server: answers an unusable request with `status` and fails the connection.
     fn fail_http(&mut self, status: u16, reason: &str) {
-        let headers = [Header::new("Connection", "close"), Header::new("Content-Type", "text/plain")];
-        if let Ok(bytes) = write_response(status, reason_phrase(status), &headers, reason.as_bytes()) {
+        let headers = [
+            Header::new("Connection", "close"),
+            Header::new("Content-Type", "text/plain"),
+        ];
+        if let Ok(bytes) =
+            write_response(status, reason_phrase(status), &headers, reason.as_bytes())
+        {
             self.out.push(&bytes);
         }
         self.fail(Error::Handshake(alloc::format!("{status} {reason}")));
     }
 
     fn collect_reject_body(&mut self, rejected: Rejected, rest: &[u8], remaining: Option<usize>) {
-        self.opening = Opening::ClientRejectBody { rejected, remaining };
+        self.opening = Opening::ClientRejectBody {
+            rejected,
+            remaining,
+        };
         self.continue_reject_body(rest);
     }
 
     fn continue_reject_body(&mut self, data: &[u8]) {
         let max = self.config.max_reject_body;
-        let Opening::ClientRejectBody { rejected, remaining } = &mut self.opening else { return };
+        let Opening::ClientRejectBody {
+            rejected,
+            remaining,
+        } = &mut self.opening
+        else {
+            return;
+        };
         let take = remaining.map_or(data.len(), |r| r.min(data.len()));
         let room = max.saturating_sub(rejected.body.len());
         rejected.body.extend_from_slice(&data[..take.min(room)]);
@@ -478,13 +573,22 @@ impl Connection {
     }
 
     /// The handshake succeeded: open the connection.
-    fn become_open(&mut self, protocol: Option<String>, extensions: Option<String>, headers: Vec<Header>) {
+    fn become_open(
+        &mut self,
+        protocol: Option<String>,
+        extensions: Option<String>,
+        headers: Vec<Header>,
+    ) {
         self.state = State::Open;
         self.opening = Opening::Done;
         self.protocol = protocol.clone();
         self.extensions = extensions.clone();
         self.timers.on_open();
-        self.events.push_back(Event::Open(Opened { protocol, extensions, headers }));
+        self.events.push_back(Event::Open(Opened {
+            protocol,
+            extensions,
+            headers,
+        }));
     }
 
     fn client_extension_offer(&self) -> Option<String> {
@@ -508,7 +612,9 @@ impl Connection {
         #[cfg(not(feature = "deflate"))]
         {
             if values.iter().any(|v| !v.trim().is_empty()) {
-                return Err(Error::Handshake("the server selected an extension we did not offer".into()));
+                return Err(Error::Handshake(
+                    "the server selected an extension we did not offer".into(),
+                ));
             }
             Ok(())
         }
@@ -516,7 +622,10 @@ impl Connection {
 }
 
 fn head_limits(config: &Config) -> HeadLimits {
-    HeadLimits { max_header_bytes: config.max_header_bytes, max_headers: config.max_headers }
+    HeadLimits {
+        max_header_bytes: config.max_header_bytes,
+        max_headers: config.max_headers,
+    }
 }
 
 /// How many body bytes follow a refusal: a count, or `None` to read until the transport closes.

@@ -5,7 +5,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::config::{Config, Role};
-use crate::deflate::{self, Compressor, DeflateConfig, DeflateParams, Decompressor};
+use crate::deflate::{self, Compressor, Decompressor, DeflateConfig, DeflateParams};
 use crate::error::Error;
 
 /// The compression state of an open connection.
@@ -23,7 +23,11 @@ pub(super) struct Negotiated {
 
 impl Negotiated {
     pub(super) fn into_pmd(self, role: Role, config: &Config) -> Pmd {
-        Pmd::new(self.params, role, config.deflate.as_ref().cloned().unwrap_or_default())
+        Pmd::new(
+            self.params,
+            role,
+            config.deflate.as_ref().cloned().unwrap_or_default(),
+        )
     }
 }
 
@@ -42,15 +46,26 @@ impl Pmd {
     }
 
     pub(super) fn deflate(&mut self, payload: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        self.compressor.compress(payload, out).map_err(|e| Error::Compression(e.to_string()))
+        self.compressor
+            .compress(payload, out)
+            .map_err(|e| Error::Compression(e.to_string()))
     }
 
-    pub(super) fn inflate(&mut self, input: &[u8], out: &mut Vec<u8>, budget: usize) -> Result<(), Error> {
-        self.decompressor.decompress(input, out, budget).map_err(map_codec_error)
+    pub(super) fn inflate(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        budget: usize,
+    ) -> Result<(), Error> {
+        self.decompressor
+            .decompress(input, out, budget)
+            .map_err(map_codec_error)
     }
 
     pub(super) fn finish_message(&mut self, out: &mut Vec<u8>, budget: usize) -> Result<(), Error> {
-        self.decompressor.finish_message(out, budget).map_err(map_codec_error)
+        self.decompressor
+            .finish_message(out, budget)
+            .map_err(map_codec_error)
     }
 }
 
@@ -62,8 +77,13 @@ fn map_codec_error(e: deflate::CodecError) -> Error {
 }
 
 /// Server: picks the first acceptable offer; a malformed header is an error (answer 400).
-pub(super) fn server_negotiate(config: &Config, offers: &[String]) -> Result<Option<Negotiated>, Error> {
-    let Some(cfg) = config.deflate.as_ref() else { return Ok(None) };
+pub(super) fn server_negotiate(
+    config: &Config,
+    offers: &[String],
+) -> Result<Option<Negotiated>, Error> {
+    let Some(cfg) = config.deflate.as_ref() else {
+        return Ok(None);
+    };
     let values: Vec<&str> = offers.iter().map(String::as_str).collect();
     match deflate::server_negotiate(cfg, &values) {
         Ok(Some((params, response))) => Ok(Some(Negotiated { params, response })),
@@ -84,7 +104,9 @@ pub(super) fn client_accept(config: &Config, values: &[String]) -> Result<Option
         return Ok(None);
     }
     let Some(cfg) = config.deflate.as_ref() else {
-        return Err(Error::Handshake("the server selected an extension we did not offer".into()));
+        return Err(Error::Handshake(
+            "the server selected an extension we did not offer".into(),
+        ));
     };
     match deflate::client_accept(cfg, &values) {
         Ok(Some(params)) => Ok(Some(Pmd::new(params, Role::Client, cfg.clone()))),
@@ -94,7 +116,11 @@ pub(super) fn client_accept(config: &Config, values: &[String]) -> Result<Option
 }
 
 /// Post-handshake mode: sets up the codec from an already negotiated header value.
-pub(super) fn from_negotiated(role: Role, config: &Config, value: &str) -> Result<Option<Pmd>, Error> {
+pub(super) fn from_negotiated(
+    role: Role,
+    config: &Config,
+    value: &str,
+) -> Result<Option<Pmd>, Error> {
     if value.trim().is_empty() {
         return Ok(None);
     }

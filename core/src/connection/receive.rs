@@ -142,7 +142,9 @@ impl Connection {
             }
             // RFC 7692 §6.1: RSV1 only on the first frame of a data message.
             if !matches!(h.opcode, OpCode::Text | OpCode::Binary) {
-                return Err(Error::Compression("RSV1 set on a continuation or control frame".into()));
+                return Err(Error::Compression(
+                    "RSV1 set on a continuation or control frame".into(),
+                ));
             }
         }
         // RFC 6455 §5.1: clients mask, servers do not.
@@ -168,7 +170,9 @@ impl Connection {
             let max_fragments = self.config.max_fragments;
             match (h.opcode, &mut self.recv.message) {
                 (OpCode::Continuation, None) => return Err(Error::UnexpectedContinuation),
-                (OpCode::Text | OpCode::Binary, Some(_)) => return Err(Error::ExpectedContinuation),
+                (OpCode::Text | OpCode::Binary, Some(_)) => {
+                    return Err(Error::ExpectedContinuation)
+                }
                 (OpCode::Continuation, Some(m)) => {
                     m.fragments += 1;
                     if m.fragments > max_fragments {
@@ -183,7 +187,11 @@ impl Connection {
                         return Err(Error::MessageTooLarge);
                     }
                     *slot = Some(InMessage {
-                        kind: if op == OpCode::Text { DataKind::Text } else { DataKind::Binary },
+                        kind: if op == OpCode::Text {
+                            DataKind::Text
+                        } else {
+                            DataKind::Binary
+                        },
                         buf: Vec::new(),
                         utf8: Utf8Cursor::new(),
                         compressed: h.rsv1,
@@ -194,7 +202,13 @@ impl Connection {
                 }
             }
         }
-        let frame = InFrame { opcode: h.opcode, fin: h.fin, mask: h.mask, remaining: len, offset: 0 };
+        let frame = InFrame {
+            opcode: h.opcode,
+            fin: h.fin,
+            mask: h.mask,
+            remaining: len,
+            offset: 0,
+        };
         if len == 0 {
             self.recv.frame = None;
             self.on_frame_end(frame)?;
@@ -207,7 +221,9 @@ impl Connection {
     /// Consumes payload bytes of the current frame; returns how many were used.
     #[inline]
     fn read_payload(&mut self, mut frame: InFrame, data: &[u8]) -> Result<usize, Error> {
-        let n = usize::try_from(frame.remaining).unwrap_or(usize::MAX).min(data.len());
+        let n = usize::try_from(frame.remaining)
+            .unwrap_or(usize::MAX)
+            .min(data.len());
         let piece = &data[..n];
         if frame.opcode.is_control() {
             let control = &mut self.recv.control;
@@ -246,7 +262,10 @@ impl Connection {
                 if let Some(key) = mask {
                     apply_mask(scratch, key, offset);
                 }
-                let budget = self.config.max_message_size.saturating_sub(m.size - m.buf.len());
+                let budget = self
+                    .config
+                    .max_message_size
+                    .saturating_sub(m.size - m.buf.len());
                 let before = m.buf.len();
                 match self.pmd.as_mut() {
                     Some(p) => p.inflate(scratch, &mut m.buf, budget)?,
@@ -306,7 +325,10 @@ impl Connection {
             #[cfg(feature = "deflate")]
             if let Some(m) = self.recv.message.as_mut() {
                 if m.compressed {
-                    let budget = self.config.max_message_size.saturating_sub(m.size - m.buf.len());
+                    let budget = self
+                        .config
+                        .max_message_size
+                        .saturating_sub(m.size - m.buf.len());
                     let before = m.buf.len();
                     if let Some(p) = self.pmd.as_mut() {
                         p.finish_message(&mut m.buf, budget)?;
@@ -317,7 +339,9 @@ impl Connection {
                     }
                 }
             }
-            let Some(m) = self.recv.message.take() else { return Ok(()) };
+            let Some(m) = self.recv.message.take() else {
+                return Ok(());
+            };
             if m.kind == DataKind::Text && !ignore_utf8 && !m.utf8.is_complete(m.buf.len()) {
                 // The message ended inside a character (RFC 6455 §8.1).
                 return Err(Error::InvalidUtf8);
@@ -361,7 +385,9 @@ impl Connection {
     /// Chunked delivery: hands out every full `max`-byte piece of the message so far.
     fn deliver_full_chunks(&mut self, max: usize) {
         let ignore_utf8 = self.config.ignore_utf8_errors;
-        let Some(m) = self.recv.message.as_mut() else { return };
+        let Some(m) = self.recv.message.as_mut() else {
+            return;
+        };
         let ready = deliverable(m, ignore_utf8);
         if ready < max {
             return;

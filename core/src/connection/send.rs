@@ -33,7 +33,11 @@ impl Connection {
         if self.sending_fragmented.is_some() {
             return Err(Error::InvalidState("a fragmented message is in progress"));
         }
-        if self.wants_compression(payload.len()) || self.config.max_outgoing_frame_size.is_some_and(|m| payload.len() > m)
+        if self.wants_compression(payload.len())
+            || self
+                .config
+                .max_outgoing_frame_size
+                .is_some_and(|m| payload.len() > m)
         {
             return self.send_message(kind, &payload);
         }
@@ -50,7 +54,11 @@ impl Connection {
         let opcode = match self.sending_fragmented {
             None => opcode_for(kind),
             Some(k) if k == kind => OpCode::Continuation,
-            Some(_) => return Err(Error::InvalidState("fragment kind differs from the message in progress")),
+            Some(_) => {
+                return Err(Error::InvalidState(
+                    "fragment kind differs from the message in progress",
+                ))
+            }
         };
         self.sending_fragmented = if fin { None } else { Some(kind) };
         self.write_split(opcode, fin, data);
@@ -106,7 +114,13 @@ impl Connection {
         if self.state != State::Open || self.close_sent.is_some() {
             return Err(Error::InvalidState("the connection is not open"));
         }
-        if self.out.len().saturating_add(len).saturating_add(MAX_HEADER_LEN) > self.config.max_output_buffer {
+        if self
+            .out
+            .len()
+            .saturating_add(len)
+            .saturating_add(MAX_HEADER_LEN)
+            > self.config.max_output_buffer
+        {
             return Err(Error::OutputBufferFull);
         }
         Ok(())
@@ -182,8 +196,15 @@ impl Connection {
     /// Writes one frame around a payload the caller gave away (no copy for large payloads).
     fn write_frame_owned(&mut self, opcode: OpCode, fin: bool, rsv1: bool, mut payload: Vec<u8>) {
         let mask = self.next_mask();
-        let header =
-            FrameHeader { fin, rsv1, rsv2: false, rsv3: false, opcode, mask, payload_len: payload.len() as u64 };
+        let header = FrameHeader {
+            fin,
+            rsv1,
+            rsv2: false,
+            rsv3: false,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
         let mut hb = [0u8; MAX_HEADER_LEN];
         let n = header.encode(&mut hb);
         self.out.push(&hb[..n]);

@@ -1,1 +1,884 @@
-//! tests
+//! Behaviour of the whole connection: framing rules, close codes, delivery modes,
+//! handshake driving, backpressure and timers.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::*;
+use crate::config::Delivery;
+use crate::event::{Chunk, DataKind};
+use crate::handshake::Header;
+
+/// A deterministic, non-constant key source for tests.
+fn test_random() -> Box<dyn RandomSource> {
+    let mut state: u32 = 0x1234_5678;
+    Box::new(move |buf: &mut [u8]| {
+        for b in buf {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            *b = state as u8;
+        }
+    })
+}
+
+fn server_with(config: Config) -> Connection {
+    let mut c = Connection::open(Role::Server, config, OpenOptions::default(), None).unwrap();
+    assert!(matches!(c.poll_event(), Some(Event::Open(_))));
+    c
+}
+
+fn server() -> Connection {
+    server_with(Config::default())
+}
+
+fn client_with(config: Config) -> Connection {
+    let mut c = Connection::open(
+        Role::Client,
+        config,
+        OpenOptions::default(),
+        Some(test_random()),
+    )
+    .unwrap();
+    assert!(matches!(c.poll_event(), Some(Event::Open(_))));
+    c
+}
+
+/// A frame as a client sends it (masked with a fixed key).
+fn masked(first_byte: u8, payload: &[u8]) -> Vec<u8> {
+    frame(first_byte, payload, Some([0x11, 0x22, 0x33, 0x44]))
+}
+
+fn frame(first_byte: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
+    let mut out = vec![first_byte];
+    let mask_bit = if mask.is_some() { 0x80 } else { 0 };
+    match payload.len() {
+        n if n < 126 => out.push(mask_bit | n as u8),
+        n if n <= 0xffff => {
+            out.push(mask_bit | 126);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(mask_bit | 127);
+            out.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    match mask {
+        Some(key) => {
+            out.extend_from_slice(&key);
+            out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+        }
+        None => out.extend_from_slice(payload),
+    }
+    out
+}
+
+fn events(c: &mut Connection) -> Vec<Event> {
+    c.drain_events().collect()
+}
+
+/// Feeds `input` and returns the close code of the failure, checking the close frame sent.
+fn failure_code(c: &mut Connection, input: &[u8]) -> u16 {
+    c.receive(input);
+    let evs = events(c);
+    let code = evs
+        .iter()
+        .find_map(|e| match e {
+            Event::Failed(err) => Some(err.close_code()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no failure in {evs:?}"));
+    assert!(matches!(evs.last(), Some(Event::Closed(_))), "{evs:?}");
+    assert_eq!(c.state(), State::Closed);
+    let out = c.take_output();
+    assert_eq!(out[0], 0x88, "a close frame was sent");
+    assert_eq!(u16::from_be_bytes([out[2], out[3]]), code);
+    code
+}
+
+#[test]
+fn rfc_5_7_examples() {
+    let mut s = server();
+    s.receive(&[
+        0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+    ]);
+    assert_eq!(events(&mut s), vec![Event::Text("Hello".into())]);
+    // Fragmented unmasked text to a client: "Hel" + "lo".
+    let mut c = client_with(Config::default());
+    c.receive(&[0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f]);
+    assert_eq!(events(&mut c), vec![Event::Text("Hello".into())]);
+    // Unmasked ping with "Hello", answered by a masked pong of the same payload.
+    c.receive(&[0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
+    assert!(events(&mut c).is_empty());
+    let out = c.take_output();
+    assert_eq!(out[0], 0x8a);
+    assert_eq!(out[1], 0x85);
+    let key = [out[2], out[3], out[4], out[5]];
+    let pong: Vec<u8> = out[6..]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ key[i % 4])
+        .collect();
+    assert_eq!(pong, b"Hello");
+    // 256 bytes and 64 KiB binary in one unmasked frame.
+    for n in [256usize, 65536] {
+        c.receive(&frame(0x82, &vec![7u8; n], None));
+        assert_eq!(events(&mut c), vec![Event::Binary(vec![7u8; n])]);
+    }
+}
+
+#[test]
+fn any_chunking_gives_the_same_events() {
+    let mut input = Vec::new();
+    input.extend(masked(0x01, "héllo wö".as_bytes()));
+    input.extend(masked(0x89, b"ping"));
+    input.extend(masked(0x80, "rld €".as_bytes()));
+    input.extend(masked(0x82, &[1, 2, 3]));
+    let mut whole = server();
+    whole.receive(&input);
+    let expected = events(&mut whole);
+    assert_eq!(
+        expected,
+        vec![
+            Event::Text("héllo wörld €".into()),
+            Event::Binary(vec![1, 2, 3])
+        ]
+    );
+    for size in 1..input.len() {
+        let mut s = server();
+        for piece in input.chunks(size) {
+            s.receive(piece);
+        }
+        assert_eq!(events(&mut s), expected, "chunk size {size}");
+        assert_eq!(s.take_output(), whole.take_output_clone());
+    }
+}
+
+impl Connection {
+    fn take_output_clone(&self) -> Vec<u8> {
+        self.output_segments().flatten().copied().collect()
+    }
+}
+
+#[test]
+fn protocol_errors_fail_with_1002() {
+    let cases: Vec<Vec<u8>> = vec![
+        masked(0x83, b""),                                       // reserved opcode
+        masked(0x8b, b""),                                       // reserved control opcode
+        masked(0xc1, b"x"),                                      // RSV1 without an extension
+        masked(0xa1, b"x"),                                      // RSV2
+        masked(0x91, b"x"),                                      // RSV3
+        frame(0x81, b"x", None),                                 // unmasked client frame
+        masked(0x09, b""),                                       // fragmented ping
+        masked(0x89, &[0; 126]),                                 // ping longer than 125 bytes
+        masked(0x80, b"x"),                                      // continuation without a message
+        [masked(0x01, b"a"), masked(0x81, b"b")].concat(), // new message inside a fragmented one
+        masked(0x88, &[0x03]),                             // 1-byte close payload
+        masked(0x88, &[0x03, 0xed]),                       // close code 1005 on the wire
+        masked(0x88, &[0x03, 0xee]),                       // 1006
+        masked(0x88, &[0x03, 0xf7]),                       // 1015
+        masked(0x88, &[0x0b, 0xb7]),                       // 2999
+        masked(0x88, &[0x13, 0x88]),                       // 5000
+        vec![0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4], // 64-bit length, top bit set
+    ];
+    for (i, input) in cases.iter().enumerate() {
+        let mut s = server();
+        assert_eq!(failure_code(&mut s, input), 1002, "case {i}");
+    }
+    // A client rejects masked frames from the server.
+    let mut c = client_with(Config::default());
+    c.receive(&masked(0x81, b"x"));
+    assert!(matches!(
+        events(&mut c)[0],
+        Event::Failed(Error::MaskedFrame)
+    ));
+}
+
+#[test]
+fn invalid_utf8_fails_fast_with_1007() {
+    // The bad byte arrives in the first fragment; the message never completes.
+    let mut s = server();
+    assert_eq!(failure_code(&mut s, &masked(0x01, &[b'a', 0xff])), 1007);
+    // Mid-frame: the first half of a frame already holds the invalid sequence.
+    let mut s = server();
+    let f = masked(0x81, &[b'a', b'b', 0xed, 0xa0, 0x80, b'c', b'd']);
+    s.receive(&f[..f.len() - 2]);
+    assert!(matches!(
+        events(&mut s)[0],
+        Event::Failed(Error::InvalidUtf8)
+    ));
+    // A character split across fragments is valid once complete.
+    let mut s = server();
+    let euro = "€".as_bytes();
+    s.receive(
+        &[
+            masked(0x01, &euro[..1]),
+            masked(0x00, &euro[1..2]),
+            masked(0x80, &euro[2..]),
+        ]
+        .concat(),
+    );
+    assert_eq!(events(&mut s), vec![Event::Text("€".into())]);
+    // A message that ends inside a character is invalid.
+    let mut s = server();
+    assert_eq!(failure_code(&mut s, &masked(0x81, &euro[..2])), 1007);
+    // An invalid close reason.
+    let mut s = server();
+    assert_eq!(
+        failure_code(&mut s, &masked(0x88, &[0x03, 0xe8, 0xff])),
+        1007
+    );
+}
+
+#[test]
+fn ignore_utf8_errors() {
+    let mut s = server_with(Config {
+        ignore_utf8_errors: true,
+        ..Config::default()
+    });
+    s.receive(&masked(0x81, &[b'a', 0xff]));
+    assert_eq!(events(&mut s), vec![Event::Text("a\u{fffd}".into())]);
+}
+
+#[test]
+fn size_limits_fail_with_1009() {
+    let config = Config {
+        max_frame_size: 10,
+        max_message_size: 15,
+        max_fragments: 3,
+        ..Config::default()
+    };
+    let mut s = server_with(config.clone());
+    assert_eq!(failure_code(&mut s, &masked(0x82, &[0; 11])), 1009);
+    let mut s = server_with(config.clone());
+    assert_eq!(
+        failure_code(
+            &mut s,
+            &[masked(0x02, &[0; 10]), masked(0x80, &[0; 6])].concat()
+        ),
+        1009
+    );
+    let mut s = server_with(config.clone());
+    let input = [
+        masked(0x02, b""),
+        masked(0x00, b""),
+        masked(0x00, b""),
+        masked(0x80, b""),
+    ]
+    .concat();
+    assert_eq!(failure_code(&mut s, &input), 1009);
+    // At the limits exactly, everything passes.
+    let mut s = server_with(config);
+    s.receive(
+        &[
+            masked(0x02, &[1; 10]),
+            masked(0x00, &[2; 4]),
+            masked(0x80, &[3; 1]),
+        ]
+        .concat(),
+    );
+    assert_eq!(events(&mut s).len(), 1);
+}
+
+#[test]
+fn sixty_four_thousand_fragments_pass_by_default() {
+    // Autobahn 9.3/9.4: 4 MiB in 65,536 fragments of 64 bytes.
+    let mut s = server();
+    let mut input = Vec::with_capacity(65536 * 70);
+    for i in 0..65536u32 {
+        let first = match i {
+            0 => 0x02,
+            65535 => 0x80,
+            _ => 0x00,
+        };
+        input.extend(masked(first, &[(i % 251) as u8; 64]));
+    }
+    for piece in input.chunks(65536) {
+        s.receive(piece);
+    }
+    match events(&mut s).as_slice() {
+        [Event::Binary(data)] => assert_eq!(data.len(), 4 << 20),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn close_handshake_initiated_by_peer() {
+    let mut s = server();
+    s.receive(&masked(0x88, b"\x03\xe8bye"));
+    let evs = events(&mut s);
+    assert_eq!(
+        evs[0],
+        Event::CloseReceived(CloseFrame {
+            code: 1000,
+            reason: "bye".into()
+        })
+    );
+    let Event::Closed(info) = &evs[1] else {
+        panic!("{evs:?}")
+    };
+    assert!(info.was_clean);
+    assert_eq!(
+        (info.code, info.initiated_by, info.sent_code),
+        (1000, Some(Side::Remote), Some(1000))
+    );
+    assert_eq!(s.take_output(), [0x88, 0x02, 0x03, 0xe8]);
+    assert_eq!(
+        s.send_text("late"),
+        Err(Error::InvalidState("the connection is not open"))
+    );
+    // An empty close is echoed empty and reported as 1005.
+    let mut s = server();
+    s.receive(&masked(0x88, b""));
+    assert_eq!(s.take_output(), [0x88, 0x00]);
+    assert_eq!(s.close_info().unwrap().code, 1005);
+}
+
+#[test]
+fn close_handshake_initiated_locally() {
+    let mut c = client_with(Config::default());
+    c.close(Some(3000), "done").unwrap();
+    assert_eq!(c.state(), State::Closing);
+    assert!(c.send_binary(b"x").is_err());
+    assert!(c.ping(b"").is_err());
+    let out = c.take_output();
+    assert_eq!(out[0], 0x88);
+    // Data still arrives while our close is in flight.
+    c.receive(&frame(0x81, b"in flight", None));
+    c.receive(&frame(0x88, b"\x0b\xb8", None));
+    let evs = events(&mut c);
+    assert_eq!(evs[0], Event::Text("in flight".into()));
+    assert!(matches!(evs[1], Event::CloseReceived(_)));
+    // The client waits for the server to drop the transport.
+    assert_eq!(c.state(), State::Closing);
+    assert!(c.take_output().is_empty(), "nothing is sent after a close");
+    c.receive_eof();
+    let Some(Event::Closed(info)) = c.poll_event() else {
+        panic!()
+    };
+    assert!(info.was_clean);
+    assert_eq!(info.initiated_by, Some(Side::Local));
+    assert_eq!(info.code, 3000);
+}
+
+#[test]
+fn application_close_validation() {
+    let mut s = server();
+    assert_eq!(
+        s.close(Some(1001), ""),
+        Err(Error::InvalidCloseCodeForApp(1001))
+    );
+    assert_eq!(
+        s.close(Some(5000), ""),
+        Err(Error::InvalidCloseCodeForApp(5000))
+    );
+    assert_eq!(
+        s.close(Some(1000), &"x".repeat(124)),
+        Err(Error::ReasonTooLong)
+    );
+    assert_eq!(s.close_with(1005, ""), Err(Error::InvalidCloseCode(1005)));
+    s.close(None, "why").unwrap();
+    assert_eq!(
+        s.take_output(),
+        [&[0x88u8, 0x05, 0x03, 0xe8][..], b"why"].concat()
+    );
+    let mut s = server();
+    s.close_with(1001, "").unwrap();
+    assert_eq!(s.take_output(), [0x88, 0x02, 0x03, 0xe9]);
+}
+
+#[test]
+fn eof_without_close_is_1006() {
+    let mut s = server();
+    s.receive_eof();
+    let Some(Event::Closed(info)) = s.poll_event() else {
+        panic!()
+    };
+    assert_eq!((info.code, info.was_clean), (1006, false));
+}
+
+#[test]
+fn control_frames_inside_fragmented_messages() {
+    let mut s = server_with(Config {
+        surface_pings: true,
+        surface_pongs: true,
+        ..Config::default()
+    });
+    s.receive(
+        &[
+            masked(0x01, b"fra"),
+            masked(0x89, b"p"),
+            masked(0x8a, b"q"),
+            masked(0x80, b"gment"),
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        events(&mut s),
+        vec![
+            Event::Ping(b"p".to_vec()),
+            Event::Pong(b"q".to_vec()),
+            Event::Text("fragment".into())
+        ]
+    );
+    assert_eq!(s.take_output(), [0x8a, 0x01, b'p']);
+}
+
+#[test]
+fn chunked_delivery_ends_on_character_boundaries() {
+    let mut s = server_with(Config {
+        delivery: Delivery::Chunks(4),
+        ..Config::default()
+    });
+    s.receive(&masked(0x81, "ab€cdéf".as_bytes()));
+    let evs = events(&mut s);
+    let mut text = String::new();
+    for (i, e) in evs.iter().enumerate() {
+        let Event::Chunk(Chunk {
+            kind: DataKind::Text,
+            data,
+            first,
+            last,
+        }) = e
+        else {
+            panic!("{e:?}")
+        };
+        assert!(data.len() <= 4);
+        assert_eq!(*first, i == 0);
+        assert_eq!(*last, i == evs.len() - 1);
+        text.push_str(core::str::from_utf8(data).unwrap());
+    }
+    assert_eq!(text, "ab€cdéf");
+    assert!(evs.len() >= 3);
+}
+
+#[test]
+fn preserve_frames_delivers_each_frame() {
+    let mut s = server_with(Config {
+        delivery: Delivery::Frames,
+        ..Config::default()
+    });
+    s.receive(&[masked(0x02, b"ab"), masked(0x00, b""), masked(0x80, b"c")].concat());
+    let data: Vec<(Vec<u8>, bool, bool)> = events(&mut s)
+        .into_iter()
+        .map(|e| match e {
+            Event::Chunk(c) => (c.data, c.first, c.last),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        data,
+        vec![
+            (b"ab".to_vec(), true, false),
+            (vec![], false, false),
+            (b"c".to_vec(), false, true)
+        ]
+    );
+}
+
+#[test]
+fn sending_frames_and_auto_fragmentation() {
+    let mut s = server_with(Config {
+        max_outgoing_frame_size: Some(2),
+        ..Config::default()
+    });
+    s.send_text("abcde").unwrap();
+    assert_eq!(
+        s.take_output(),
+        [0x01, 2, b'a', b'b', 0x00, 2, b'c', b'd', 0x80, 1, b'e']
+    );
+    s.send_fragment(DataKind::Binary, b"x", false).unwrap();
+    assert!(
+        s.send_text("no").is_err(),
+        "a fragmented message is in progress"
+    );
+    s.ping(b"").unwrap();
+    s.send_fragment(DataKind::Binary, b"y", true).unwrap();
+    assert_eq!(s.take_output(), [0x02, 1, b'x', 0x89, 0, 0x80, 1, b'y']);
+    assert_eq!(s.ping(&[0; 126]), Err(Error::ControlPayloadTooLong));
+}
+
+#[test]
+fn client_frames_are_masked_with_fresh_keys() {
+    let mut c = client_with(Config::default());
+    c.send_text("same").unwrap();
+    c.send_text("same").unwrap();
+    let out = c.take_output();
+    assert_eq!(out.len(), 2 * (2 + 4 + 4));
+    assert_eq!(out[1], 0x84);
+    assert_ne!(out[2..6], out[12..16], "each frame gets its own key");
+    // The peer sees the text.
+    let mut s = server();
+    s.receive(&out);
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Text("same".into()), Event::Text("same".into())]
+    );
+}
+
+#[test]
+fn owned_payloads_are_not_copied() {
+    let mut s = server();
+    let payload = vec![9u8; 100_000];
+    let ptr = payload.as_ptr();
+    s.send_owned(DataKind::Binary, payload).unwrap();
+    let segments: Vec<&[u8]> = s.output_segments().collect();
+    assert_eq!(segments.len(), 2);
+    assert_eq!(segments[0], [0x82, 127, 0, 0, 0, 0, 0, 1, 0x86, 0xa0]);
+    assert_eq!(segments[1].as_ptr(), ptr);
+}
+
+#[test]
+fn backpressure_and_writable() {
+    let mut s = server_with(Config {
+        high_water_mark: 100,
+        low_water_mark: 10,
+        max_output_buffer: 1000,
+        ..Config::default()
+    });
+    s.send_binary(&[0; 200]).unwrap();
+    assert!(!s.is_writable());
+    assert_eq!(s.buffered_amount(), 204);
+    assert_eq!(s.send_binary(&[0; 800]), Err(Error::OutputBufferFull));
+    // A ping flood while output is not drained: only the latest ping is answered.
+    for i in 0..100u8 {
+        s.receive(&masked(0x89, &[i]));
+    }
+    assert_eq!(s.buffered_amount(), 204);
+    s.consume_output(195);
+    assert_eq!(events(&mut s), vec![Event::Writable]);
+    assert_eq!(s.take_output()[9..], [0x8a, 1, 99]);
+}
+
+#[test]
+fn keepalive_ping_and_pong_timeout() {
+    let mut c = client_with(Config {
+        ping_interval: Some(1000),
+        pong_timeout: Some(500),
+        ..Config::default()
+    });
+    assert_eq!(c.poll_timeout(), Some(0));
+    c.handle_timeout(10_000);
+    assert_eq!(c.poll_timeout(), Some(11_000));
+    c.handle_timeout(11_000);
+    let out = c.take_output();
+    assert_eq!(out[0], 0x89);
+    let key = [out[2], out[3], out[4], out[5]];
+    let payload: Vec<u8> = out[6..]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ key[i % 4])
+        .collect();
+    // The pong answers it.
+    c.receive(&frame(0x8a, &payload, None));
+    c.handle_timeout(11_400);
+    c.handle_timeout(11_600);
+    assert_eq!(c.state(), State::Open);
+    // The next ping goes unanswered.
+    c.handle_timeout(12_000);
+    c.take_output();
+    c.handle_timeout(12_499);
+    assert_eq!(c.state(), State::Open);
+    c.handle_timeout(12_500);
+    let evs = events(&mut c);
+    assert!(matches!(evs[0], Event::Failed(Error::PongTimeout)));
+    let out = c.take_output();
+    let key = [out[2], out[3], out[4], out[5]];
+    let payload: Vec<u8> = out[6..]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ key[i % 4])
+        .collect();
+    assert_eq!(&payload[..2], &[0x03, 0xf3], "1011");
+    assert!(core::str::from_utf8(&payload[2..])
+        .unwrap()
+        .contains("pong"));
+}
+
+#[test]
+fn idle_timeout_counts_inbound_bytes() {
+    let mut s = server_with(Config {
+        idle_timeout: Some(1000),
+        ..Config::default()
+    });
+    s.handle_timeout(0);
+    s.receive(&masked(0x89, b""));
+    s.handle_timeout(900);
+    s.handle_timeout(1500);
+    assert_eq!(s.state(), State::Open);
+    s.handle_timeout(1900);
+    assert_eq!(s.state(), State::Closing);
+    let out = s.take_output();
+    assert_eq!(&out[out.len() - 16..], b"\x88\x0e\x03\xe9idle timeout");
+}
+
+#[test]
+fn lifetime_and_close_timeout() {
+    let mut s = server_with(Config {
+        max_lifetime: Some(100),
+        close_timeout: Some(50),
+        ..Config::default()
+    });
+    s.handle_timeout(0);
+    s.handle_timeout(100);
+    assert_eq!(s.state(), State::Closing);
+    s.handle_timeout(149);
+    assert_eq!(s.state(), State::Closing);
+    s.handle_timeout(150);
+    let evs = events(&mut s);
+    assert!(
+        matches!(evs[0], Event::Failed(Error::CloseTimeout)),
+        "{evs:?}"
+    );
+    let Event::Closed(info) = &evs[1] else {
+        panic!()
+    };
+    assert_eq!((info.code, info.was_clean), (1006, false));
+}
+
+const REQUEST: &[u8] = b"GET /chat?room=1 HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
+Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://example.com\r\n\
+Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+#[test]
+fn server_handshake_with_pipelined_frames() {
+    let mut input = REQUEST.to_vec();
+    input.extend(masked(0x81, b"early"));
+    for size in [1, 7, input.len()] {
+        let mut s = Connection::server(Config {
+            protocols: vec!["superchat".into()],
+            ..Config::default()
+        })
+        .unwrap();
+        for piece in input.chunks(size) {
+            s.receive(piece);
+        }
+        let evs = events(&mut s);
+        let [Event::Request(req)] = evs.as_slice() else {
+            panic!("{evs:?}")
+        };
+        assert_eq!(
+            (req.path.as_str(), req.query.as_deref()),
+            ("/chat", Some("room=1"))
+        );
+        assert_eq!(req.protocols, ["chat", "superchat"]);
+        assert_eq!(req.origin.as_deref(), Some("http://example.com"));
+        s.accept(AcceptOptions::default()).unwrap();
+        let out = String::from_utf8(s.take_output()).unwrap();
+        assert!(out.starts_with("HTTP/1.1 101 Switching Protocols\r\n"));
+        assert!(out.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+        assert!(out.contains("Sec-WebSocket-Protocol: superchat\r\n"));
+        let evs = events(&mut s);
+        assert!(matches!(&evs[0], Event::Open(o) if o.protocol.as_deref() == Some("superchat")));
+        assert_eq!(evs[1], Event::Text("early".into()));
+    }
+}
+
+#[test]
+fn server_rejections() {
+    let mut s = Connection::server(Config::default()).unwrap();
+    s.receive(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(matches!(s.poll_event(), Some(Event::HttpRequest(_))));
+    s.respond(200, &[Header::new("Content-Type", "text/plain")], b"hi")
+        .unwrap();
+    let out = String::from_utf8(s.take_output()).unwrap();
+    assert!(
+        out.starts_with("HTTP/1.1 200 OK\r\n") && out.ends_with("\r\n\r\nhi"),
+        "{out}"
+    );
+    assert!(matches!(s.poll_event(), Some(Event::Closed(_))));
+
+    let bad_version = String::from_utf8(REQUEST.to_vec())
+        .unwrap()
+        .replace("Version: 13", "Version: 8");
+    let mut s = Connection::server(Config::default()).unwrap();
+    s.receive(bad_version.as_bytes());
+    let out = String::from_utf8(s.take_output()).unwrap();
+    assert!(out.starts_with("HTTP/1.1 426"), "{out}");
+    assert!(out.contains("Sec-WebSocket-Version: 13\r\n"));
+
+    let mut s = Connection::server(Config {
+        allowed_origins: Some(vec!["https://good.example".into()]),
+        ..Config::default()
+    })
+    .unwrap();
+    s.receive(REQUEST);
+    assert!(String::from_utf8(s.take_output())
+        .unwrap()
+        .starts_with("HTTP/1.1 403"));
+    assert!(matches!(
+        s.poll_event(),
+        Some(Event::Failed(Error::Handshake(_)))
+    ));
+
+    let mut s = Connection::server(Config::default()).unwrap();
+    s.receive(REQUEST);
+    s.poll_event();
+    s.reject(401, &[], b"who are you").unwrap();
+    assert!(String::from_utf8(s.take_output())
+        .unwrap()
+        .starts_with("HTTP/1.1 401"));
+    assert_eq!(s.state(), State::Closed);
+
+    let mut s = Connection::server(Config::default()).unwrap();
+    s.receive(&vec![b'a'; 9000]);
+    assert!(String::from_utf8(s.take_output())
+        .unwrap()
+        .starts_with("HTTP/1.1 431"));
+}
+
+#[test]
+fn handshake_timeout_answers_408() {
+    let mut s = Connection::server(Config {
+        handshake_timeout: Some(5000),
+        ..Config::default()
+    })
+    .unwrap();
+    s.handle_timeout(1_000);
+    s.receive(b"GET / HTTP/1.1\r\n");
+    s.handle_timeout(5_999);
+    assert_eq!(s.state(), State::Connecting);
+    s.handle_timeout(6_000);
+    assert!(String::from_utf8(s.take_output())
+        .unwrap()
+        .starts_with("HTTP/1.1 408"));
+    assert!(matches!(
+        s.poll_event(),
+        Some(Event::Failed(Error::HandshakeTimeout))
+    ));
+}
+
+fn accept_for(request: &[u8]) -> String {
+    let text = core::str::from_utf8(request).unwrap();
+    let key = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+        .unwrap();
+    crate::handshake::accept_key(key.trim())
+}
+
+#[test]
+fn client_handshake() {
+    let options = ClientOptions {
+        url: "ws://[::1]:9001/path?q=1".into(),
+        ..ClientOptions::default()
+    };
+    let mut c = Connection::client(
+        Config {
+            protocols: vec!["chat".into()],
+            ..Config::default()
+        },
+        options,
+        test_random(),
+    )
+    .unwrap();
+    let request = c.take_output();
+    let text = String::from_utf8(request.clone()).unwrap();
+    assert!(
+        text.starts_with("GET /path?q=1 HTTP/1.1\r\nHost: [::1]:9001\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("Sec-WebSocket-Protocol: chat\r\n"));
+    let accept = accept_for(&request);
+    let mut response = alloc::format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
+    )
+    .into_bytes();
+    response.extend(frame(0x81, b"hi", None));
+    for b in &response {
+        c.receive(core::slice::from_ref(b));
+    }
+    let evs = events(&mut c);
+    assert!(
+        matches!(&evs[0], Event::Open(o) if o.protocol.as_deref() == Some("chat")),
+        "{evs:?}"
+    );
+    assert_eq!(evs[1], Event::Text("hi".into()));
+    assert_eq!(c.protocol(), Some("chat"));
+}
+
+#[test]
+fn client_rejects_bad_accept_and_reports_refusals() {
+    let options = ClientOptions {
+        url: "ws://localhost/".into(),
+        ..ClientOptions::default()
+    };
+    let mut c = Connection::client(Config::default(), options.clone(), test_random()).unwrap();
+    c.receive(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n");
+    assert!(matches!(
+        c.poll_event(),
+        Some(Event::Failed(Error::Handshake(_)))
+    ));
+
+    let mut c = Connection::client(Config::default(), options.clone(), test_random()).unwrap();
+    c.receive(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nno");
+    assert_eq!(c.poll_event(), None);
+    c.receive(b"pe");
+    let Some(Event::Rejected(r)) = c.poll_event() else {
+        panic!()
+    };
+    assert_eq!((r.status, r.body.as_slice()), (403, &b"nope"[..]));
+
+    let mut c = Connection::client(Config::default(), options, test_random()).unwrap();
+    c.receive(b"HTTP/1.1 500 Oops\r\n\r\nuntil eof");
+    c.receive_eof();
+    let Some(Event::Rejected(r)) = c.poll_event() else {
+        panic!()
+    };
+    assert_eq!(r.body, b"until eof");
+}
+
+#[test]
+fn client_through_connect_proxy() {
+    let options = ClientOptions {
+        url: "ws://example.com:8080/x".into(),
+        proxy: Some(ProxyOptions {
+            authorization: Some("Basic dTpw".into()),
+            headers: vec![],
+        }),
+        ..ClientOptions::default()
+    };
+    let mut c = Connection::client(Config::default(), options, test_random()).unwrap();
+    let connect = String::from_utf8(c.take_output()).unwrap();
+    assert!(
+        connect.starts_with("CONNECT example.com:8080 HTTP/1.1\r\n"),
+        "{connect}"
+    );
+    assert!(connect.contains("Proxy-Authorization: Basic dTpw\r\n"));
+    c.receive(b"HTTP/1.1 200 Connection established\r\n\r\n");
+    assert_eq!(c.poll_event(), Some(Event::ProxyConnected));
+    let request = c.take_output();
+    assert!(request.starts_with(b"GET /x HTTP/1.1\r\n"));
+}
+
+#[test]
+fn nothing_panics_on_misuse() {
+    let mut s = Connection::server(Config::default()).unwrap();
+    assert!(s.send_text("x").is_err());
+    assert!(s.accept(AcceptOptions::default()).is_err());
+    assert!(s.close(Some(1000), "").is_ok());
+    s.consume_output(1000);
+    s.receive_eof();
+    s.receive(b"more");
+    s.handle_timeout(5);
+    assert!(s.send_binary(b"x").is_err());
+    assert!(Connection::client(
+        Config::default(),
+        ClientOptions {
+            url: "http://x/".into(),
+            ..Default::default()
+        },
+        test_random()
+    )
+    .is_err());
+    assert!(Connection::open(
+        Role::Client,
+        Config::default(),
+        OpenOptions::default(),
+        None
+    )
+    .is_err());
+}

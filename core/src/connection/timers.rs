@@ -131,7 +131,8 @@ impl Timers {
         if !self.open_armed {
             return None;
         }
-        self.idle_timeout.map(|t| self.last_activity.saturating_add(t))
+        self.idle_timeout
+            .map(|t| self.last_activity.saturating_add(t))
     }
 
     fn earliest(&self) -> Option<u64> {
@@ -201,9 +202,13 @@ impl Connection {
     fn start_clock(&mut self, now: u64) {
         let t = &mut self.timers;
         match self.state {
-            State::Connecting => t.handshake_deadline = t.handshake_timeout.map(|h| now.saturating_add(h)),
+            State::Connecting => {
+                t.handshake_deadline = t.handshake_timeout.map(|h| now.saturating_add(h))
+            }
             State::Open => t.arm_open(now),
-            State::Closing if t.close_pending => t.close_deadline = t.close_timeout.map(|c| now.saturating_add(c)),
+            State::Closing if t.close_pending => {
+                t.close_deadline = t.close_timeout.map(|c| now.saturating_add(c))
+            }
             _ => {}
         }
     }
@@ -242,7 +247,8 @@ impl Connection {
                     self.finish(true);
                 } else {
                     self.failed = true;
-                    self.events.push_back(crate::event::Event::Failed(Error::CloseTimeout));
+                    self.events
+                        .push_back(crate::event::Event::Failed(Error::CloseTimeout));
                     self.finish(false);
                 }
             }
@@ -261,7 +267,10 @@ impl Connection {
             Expired::Ping => {
                 let t = &mut self.timers;
                 t.next_ping = t.ping_interval.map(|i| now.saturating_add(i.max(1)));
-                if t.ping_payload.is_some() || self.state != State::Open || self.close_sent.is_some() {
+                if t.ping_payload.is_some()
+                    || self.state != State::Open
+                    || self.close_sent.is_some()
+                {
                     return; // one keepalive ping outstanding at a time
                 }
                 t.ping_counter = t.ping_counter.wrapping_add(1);
