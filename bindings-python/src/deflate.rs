@@ -1,0 +1,1 @@
+// permessage-deflate options (feature "deflate"); included from lib.rs.
