@@ -44,6 +44,8 @@ pub enum Error {
     // ---- bad payload (1007) ----
     /// A text message or close reason that is not UTF-8 (RFC 6455 §8.1).
     InvalidUtf8,
+    /// A compressed message that does not inflate (1007, as Node's `ws` answers).
+    InvalidCompressedData,
     // ---- limits (1009) ----
     /// A frame payload larger than `max_frame_size`.
     FrameTooLarge,
@@ -53,6 +55,8 @@ pub enum Error {
     TooManyFragments,
     /// Data arrived before the application accepted the handshake, beyond the buffer limit.
     InputBufferFull,
+    /// The engine could not do its part (e.g. the compressor failed); close code 1011.
+    Internal(String),
     // ---- timers ----
     /// No pong arrived within `pong_timeout` of a keepalive ping (close code 1011).
     PongTimeout,
@@ -99,12 +103,12 @@ impl Error {
             | Error::InvalidCloseCode(_)
             | Error::DataAfterClose
             | Error::Compression(_) => close::PROTOCOL_ERROR,
-            Error::InvalidUtf8 => close::INVALID_PAYLOAD,
+            Error::InvalidUtf8 | Error::InvalidCompressedData => close::INVALID_PAYLOAD,
             Error::FrameTooLarge
             | Error::MessageTooLarge
             | Error::TooManyFragments
             | Error::InputBufferFull => close::MESSAGE_TOO_BIG,
-            Error::PongTimeout => close::INTERNAL_ERROR,
+            Error::PongTimeout | Error::Internal(_) => close::INTERNAL_ERROR,
             Error::HandshakeTimeout
             | Error::CloseTimeout
             | Error::Handshake(_)
@@ -148,6 +152,8 @@ impl Error {
             Error::DataAfterClose => "data_after_close",
             Error::Compression(_) => "compression",
             Error::InvalidUtf8 => "invalid_utf8",
+            Error::InvalidCompressedData => "invalid_compressed_data",
+            Error::Internal(_) => "internal",
             Error::FrameTooLarge => "frame_too_large",
             Error::MessageTooLarge => "message_too_large",
             Error::TooManyFragments => "too_many_fragments",
@@ -190,6 +196,8 @@ impl fmt::Display for Error {
             Error::DataAfterClose => f.write_str("data frame after the close frame"),
             Error::Compression(why) => write!(f, "permessage-deflate: {why}"),
             Error::InvalidUtf8 => f.write_str("invalid UTF-8 in text"),
+            Error::InvalidCompressedData => f.write_str("compressed message does not inflate"),
+            Error::Internal(why) => write!(f, "internal error: {why}"),
             Error::FrameTooLarge => f.write_str("frame larger than max_frame_size"),
             Error::MessageTooLarge => f.write_str("message larger than max_message_size"),
             Error::TooManyFragments => f.write_str("message has more than max_fragments fragments"),

@@ -5,7 +5,10 @@ use serde_json::Value;
 use wsengine::{AcceptOptions, Config, Connection, DataKind, Delivery, Event, OpenOptions, Role};
 
 fn hex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn to_hex(b: &[u8]) -> String {
@@ -14,7 +17,9 @@ fn to_hex(b: &[u8]) -> String {
 
 fn config_from(v: Option<&Value>) -> Config {
     let mut c = Config::default();
-    let Some(obj) = v.and_then(Value::as_object) else { return c };
+    let Some(obj) = v.and_then(Value::as_object) else {
+        return c;
+    };
     for (k, v) in obj {
         let n = || v.as_u64().unwrap() as usize;
         let ms = || v.as_u64();
@@ -66,7 +71,11 @@ fn deflate_config(v: &Value) -> wsengine::deflate::DeflateConfig {
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
 }
 
 fn random() -> Box<dyn wsengine::RandomSource> {
@@ -82,20 +91,34 @@ fn random() -> Box<dyn wsengine::RandomSource> {
 fn event_json(e: &Event) -> Value {
     use serde_json::json;
     match e {
-        Event::Request(r) => json!({"type": "request", "path": r.path, "query": r.query, "protocols": r.protocols, "origin": r.origin}),
+        Event::Request(r) => {
+            json!({"type": "request", "path": r.path, "query": r.query, "protocols": r.protocols, "origin": r.origin})
+        }
         Event::HttpRequest(r) => json!({"type": "http_request", "path": r.path}),
-        Event::Open(o) => json!({"type": "open", "protocol": o.protocol, "extensions": o.extensions}),
-        Event::Rejected(r) => json!({"type": "rejected", "status": r.status, "body_hex": to_hex(&r.body)}),
+        Event::Open(o) => {
+            json!({"type": "open", "protocol": o.protocol, "extensions": o.extensions})
+        }
+        Event::Rejected(r) => {
+            json!({"type": "rejected", "status": r.status, "body_hex": to_hex(&r.body)})
+        }
         Event::ProxyConnected => json!({"type": "proxy_connected"}),
         Event::Text(t) => json!({"type": "text", "data": t}),
         Event::Binary(b) => json!({"type": "binary", "hex": to_hex(b)}),
-        Event::Chunk(c) => json!({"type": "chunk", "kind": if c.kind == DataKind::Text { "text" } else { "binary" },
-                                  "hex": to_hex(&c.data), "first": c.first, "last": c.last}),
+        Event::Chunk(c) => {
+            json!({"type": "chunk", "kind": if c.kind == DataKind::Text { "text" } else { "binary" },
+                                  "hex": to_hex(&c.data), "first": c.first, "last": c.last})
+        }
         Event::Ping(p) => json!({"type": "ping", "hex": to_hex(p)}),
         Event::Pong(p) => json!({"type": "pong", "hex": to_hex(p)}),
-        Event::CloseReceived(f) => json!({"type": "close_received", "code": f.code, "reason": f.reason}),
-        Event::Failed(err) => json!({"type": "failed", "kind": err.kind(), "close_code": err.close_code()}),
-        Event::Closed(i) => json!({"type": "closed", "code": i.code, "reason": i.reason, "was_clean": i.was_clean}),
+        Event::CloseReceived(f) => {
+            json!({"type": "close_received", "code": f.code, "reason": f.reason})
+        }
+        Event::Failed(err) => {
+            json!({"type": "failed", "kind": err.kind(), "close_code": err.close_code()})
+        }
+        Event::Closed(i) => {
+            json!({"type": "closed", "code": i.code, "reason": i.reason, "was_clean": i.was_clean})
+        }
         Event::Writable => json!({"type": "writable"}),
         other => json!({"type": format!("{other:?}")}),
     }
@@ -103,12 +126,22 @@ fn event_json(e: &Event) -> Value {
 
 /// Runs a case; `bytewise` feeds receive steps one byte at a time. Returns (events, output).
 fn run(case: &Value, bytewise: bool) -> (Vec<Value>, Vec<u8>) {
-    let role = if case["role"] == "server" { Role::Server } else { Role::Client };
+    let role = if case["role"] == "server" {
+        Role::Server
+    } else {
+        Role::Client
+    };
     let config = config_from(case.get("config"));
     let mut conn = match case["start"].as_str().unwrap() {
         "open" => {
             let rng = (role == Role::Client).then(random);
-            let opts = OpenOptions { extensions: case.get("extensions").and_then(Value::as_str).map(String::from), ..Default::default() };
+            let opts = OpenOptions {
+                extensions: case
+                    .get("extensions")
+                    .and_then(Value::as_str)
+                    .map(String::from),
+                ..Default::default()
+            };
             Connection::open(role, config, opts, rng).unwrap()
         }
         _ => Connection::server(config).unwrap(),
@@ -116,7 +149,11 @@ fn run(case: &Value, bytewise: bool) -> (Vec<Value>, Vec<u8>) {
     let mut events = Vec::new();
     let mut output = Vec::new();
     let drain = |conn: &mut Connection, events: &mut Vec<Value>, output: &mut Vec<u8>| {
-        events.extend(conn.drain_events().filter(|e| !matches!(e, Event::Open(_)) || case["start"] != "open").map(|e| event_json(&e)));
+        events.extend(
+            conn.drain_events()
+                .filter(|e| !matches!(e, Event::Open(_)) || case["start"] != "open")
+                .map(|e| event_json(&e)),
+        );
         output.extend(conn.take_output());
     };
     drain(&mut conn, &mut events, &mut output);
@@ -132,7 +169,10 @@ fn run(case: &Value, bytewise: bool) -> (Vec<Value>, Vec<u8>) {
             conn.receive_eof();
         } else if let Some(a) = obj.get("accept") {
             let protocol = a.get("protocol").and_then(Value::as_str).map(String::from);
-            result = conn.accept(AcceptOptions { protocol, headers: vec![] });
+            result = conn.accept(AcceptOptions {
+                protocol,
+                headers: vec![],
+            });
         } else if let Some(r) = obj.get("reject") {
             result = conn.reject(r["status"].as_u64().unwrap() as u16, &[], b"");
         } else if let Some(t) = obj.get("send_text") {
@@ -172,32 +212,51 @@ fn feed(conn: &mut Connection, data: &[u8], bytewise: bool) {
 }
 
 fn matches(expected: &Value, actual: &Value) -> bool {
-    expected.as_object().unwrap().iter().all(|(k, v)| actual.get(k) == Some(v))
+    expected
+        .as_object()
+        .unwrap()
+        .iter()
+        .all(|(k, v)| actual.get(k) == Some(v))
 }
 
 #[test]
 fn shared_vectors() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     let mut count = 0;
     let mut failures = Vec::new();
-    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         for case in doc["cases"].as_array().unwrap() {
             if case.get("steps").is_none() {
                 continue; // codec-level vectors (deflate_rfc7692.json) run in the deflate unit tests
             }
-            if case.get("requires").and_then(Value::as_str) == Some("deflate") && !cfg!(feature = "deflate") {
+            if case.get("requires").and_then(Value::as_str) == Some("deflate")
+                && !cfg!(feature = "deflate")
+            {
                 continue;
             }
             count += 1;
-            let name = format!("{}: {}", path.file_name().unwrap().to_string_lossy(), case["name"]);
+            let name = format!(
+                "{}: {}",
+                path.file_name().unwrap().to_string_lossy(),
+                case["name"]
+            );
             let (events, output) = run(case, false);
             let expected = case["events"].as_array().unwrap();
-            let ok_events = events.len() == expected.len() && expected.iter().zip(&events).all(|(e, a)| matches(e, a));
+            let ok_events = events.len() == expected.len()
+                && expected.iter().zip(&events).all(|(e, a)| matches(e, a));
             if !ok_events {
-                failures.push(format!("{name}\n  expected {expected:?}\n  got      {events:?}"));
+                failures.push(format!(
+                    "{name}\n  expected {expected:?}\n  got      {events:?}"
+                ));
                 continue;
             }
             if let Some(out) = case.get("output").and_then(Value::as_str) {
@@ -207,16 +266,26 @@ fn shared_vectors() {
             }
             if let Some(prefix) = case.get("output_prefix").and_then(Value::as_str) {
                 if !to_hex(&output).starts_with(prefix) {
-                    failures.push(format!("{name}: output {} lacks prefix {prefix}", to_hex(&output)));
+                    failures.push(format!(
+                        "{name}: output {} lacks prefix {prefix}",
+                        to_hex(&output)
+                    ));
                 }
             }
             let (bytewise_events, bytewise_output) = run(case, true);
             if bytewise_events != events || bytewise_output != output {
-                failures.push(format!("{name}: byte-by-byte feeding changed the result\n  {bytewise_events:?}"));
+                failures.push(format!(
+                    "{name}: byte-by-byte feeding changed the result\n  {bytewise_events:?}"
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {count} vectors failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} vectors failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(count > 100, "only {count} vectors ran");
     println!("{count} vectors passed");
 }

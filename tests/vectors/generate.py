@@ -261,6 +261,37 @@ def handshake_cases():
     return cases
 
 
+def deflate_cases():
+    """RFC 7692 section 7.2.3 examples, received by a server in post-handshake mode."""
+    hello = bytes.fromhex("f248cdc9c90700")
+    ext = "permessage-deflate"
+
+    def d(name, steps, events, extensions=ext, **extra):
+        return srv(name, steps, events, extensions=extensions, requires="deflate", **extra)
+
+    return [
+        d("7.2.3.1 Hello compressed", [rx(frame(0xC1, hello))], [{"type": "text", "data": "Hello"}]),
+        d("7.2.3.2 Hello twice with context takeover", [rx(frame(0xC1, hello) + frame(0xC1, bytes.fromhex("f200110000")))],
+          [{"type": "text", "data": "Hello"}, {"type": "text", "data": "Hello"}]),
+        d("7.2.3.2 Hello twice without context takeover", [rx(frame(0xC1, hello) + frame(0xC1, hello))],
+          [{"type": "text", "data": "Hello"}, {"type": "text", "data": "Hello"}],
+          extensions="permessage-deflate; client_no_context_takeover"),
+        d("7.2.3.3 uncompressed deflate block", [rx(frame(0xC1, bytes.fromhex("000500faff48656c6c6f00")))],
+          [{"type": "text", "data": "Hello"}]),
+        d("7.2.3.4 BFINAL set", [rx(frame(0xC1, bytes.fromhex("f348cdc9c9070000")))], [{"type": "text", "data": "Hello"}]),
+        d("7.2.3.1 compressed message in two fragments", [rx(frame(0x41, hello[:3]) + frame(0x80, hello[3:]))],
+          [{"type": "text", "data": "Hello"}]),
+        d("uncompressed message on a compressed connection", [rx(frame(0x81, b"plain"))], [{"type": "text", "data": "plain"}]),
+        d("RSV1 on a continuation frame", [rx(frame(0x41, hello[:3]) + frame(0xC0, hello[3:]))], failed("compression", 1002)),
+        d("RSV1 on a ping", [rx(frame(0xC9, b""))], failed("compression", 1002)),
+        d("corrupt compressed data", [rx(frame(0xC1, b"\xff\xff\xff\xff"))], failed("invalid_compressed_data", 1007)),
+        d("inflated size over the message limit", [rx(frame(0xC2, bytes.fromhex("62601805a360140c770000")))],
+          failed("message_too_large", 1009), config={"max_message_size": 100}),
+        d("server compresses Hello", [{"send_text": "Hello"}], [],
+          config={"deflate": {"threshold": 0}}, output=bytes([0xC1, 0x07]) + hello),
+    ]
+
+
 def write(name, description, cases):
     names = [c["name"] for c in cases]
     assert len(names) == len(set(names)), name
@@ -275,4 +306,5 @@ if __name__ == "__main__":
     write("utf8.json", "RFC 6455 section 8.1: incremental, fail-fast UTF-8 validation", utf8_cases())
     write("limits.json", "Configured limits and their 1009 close code", limit_cases())
     write("delivery.json", "Delivery options: chunks and preserved frames", delivery_cases())
+    write("deflate.json", "RFC 7692: permessage-deflate on an open connection", deflate_cases())
     write("handshake.json", "RFC 6455 section 4.2: the server's opening handshake", handshake_cases())

@@ -33,10 +33,9 @@ impl Negotiated {
 
 impl Pmd {
     fn new(params: DeflateParams, role: Role, cfg: DeflateConfig) -> Pmd {
-        let server = role == Role::Server;
         Pmd {
-            compressor: Compressor::new(&params, server, cfg.compression_level),
-            decompressor: Decompressor::new(&params, server, cfg.max_ratio),
+            compressor: Compressor::new(&params, role, cfg.compression_level),
+            decompressor: Decompressor::new(&params, role, cfg.max_ratio),
             threshold: cfg.threshold,
         }
     }
@@ -70,9 +69,11 @@ impl Pmd {
 }
 
 fn map_codec_error(e: deflate::CodecError) -> Error {
+    use deflate::CodecError;
     match e {
-        deflate::CodecError::TooLarge => Error::MessageTooLarge,
-        other => Error::Compression(other.to_string()),
+        CodecError::TooLarge | CodecError::RatioExceeded => Error::MessageTooLarge,
+        CodecError::Corrupt => Error::InvalidCompressedData,
+        CodecError::Compress => Error::Internal(e.to_string()),
     }
 }
 
@@ -125,7 +126,7 @@ pub(super) fn from_negotiated(
         return Ok(None);
     }
     let cfg = config.deflate.clone().unwrap_or_default();
-    match deflate::client_accept(&cfg, &[value]) {
+    match deflate::agreed_params(&[value], role, &cfg.parse_limits) {
         Ok(Some(params)) => Ok(Some(Pmd::new(params, role, cfg))),
         Ok(None) => Ok(None),
         Err(e) => Err(Error::InvalidInput(e.to_string())),

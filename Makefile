@@ -1,0 +1,18 @@
+# The two commands of the README.
+.PHONY: demo test bench fuzz
+
+## Runs the demo server on http://127.0.0.1:8080/ (echo, chat, a browser page).
+demo:
+	cargo run --release -p wsengine --example server -- $(ARGS)
+
+## Runs every test of the repository, installing what a fresh machine lacks.
+test:
+	bash scripts/test.sh
+
+## Runs the Rust benchmarks (see docs/benchmarks.md).
+bench:
+	cargo bench -p wsengine --bench throughput
+
+## Long fuzzing run of every target (see fuzz/README.md).
+fuzz:
+	bash fuzz/run.sh $(SECONDS_PER_TARGET)
