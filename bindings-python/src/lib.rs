@@ -21,7 +21,9 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{create_exception, ffi, intern};
 
 use wsengine::event::{DataKind, Side};
-use wsengine::{AcceptOptions, ClientOptions, Delivery, Event, Header, OpenOptions, ProxyOptions, Role};
+use wsengine::{
+    AcceptOptions, ClientOptions, Delivery, Event, Header, OpenOptions, ProxyOptions, Role,
+};
 
 // ---------------------------------------------------------------------------------------
 // Exceptions
@@ -171,7 +173,9 @@ fn headers_to_py(h: Vec<Header>) -> Headers {
 }
 
 fn headers_from_py(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Header>> {
-    let Some(obj) = obj else { return Ok(Vec::new()) };
+    let Some(obj) = obj else {
+        return Ok(Vec::new());
+    };
     if obj.is_none() {
         return Ok(Vec::new());
     }
@@ -182,7 +186,11 @@ fn headers_from_py(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Header>> {
         }
         return Ok(out);
     }
-    let iterable = if obj.hasattr("items")? { obj.call_method0("items")? } else { obj.clone() };
+    let iterable = if obj.hasattr("items")? {
+        obj.call_method0("items")?
+    } else {
+        obj.clone()
+    };
     for item in iterable.try_iter()? {
         let (k, v): (String, String) = item?.extract()?;
         out.push(Header::new(k, v));
@@ -336,14 +344,50 @@ fn side_name(s: Option<Side>) -> Option<String> {
     })
 }
 
-fn request_fields(r: wsengine::Request) -> (String, String, String, Option<String>, Headers, Option<String>, Option<String>, Option<String>, Vec<String>, Vec<String>) {
-    (r.method, r.target, r.path, r.query, headers_to_py(r.headers), r.host, r.origin, r.key, r.protocols, r.extensions)
+fn request_fields(
+    r: wsengine::Request,
+) -> (
+    String,
+    String,
+    String,
+    Option<String>,
+    Headers,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Vec<String>,
+    Vec<String>,
+) {
+    (
+        r.method,
+        r.target,
+        r.path,
+        r.query,
+        headers_to_py(r.headers),
+        r.host,
+        r.origin,
+        r.key,
+        r.protocols,
+        r.extensions,
+    )
 }
 
 fn event_to_py<'py>(py: Python<'py>, ev: Event) -> PyResult<Bound<'py, PyAny>> {
     Ok(match ev {
-        Event::Text(s) => Bound::new(py, TextMessage { data: PyString::new(py, &s).unbind() })?.into_any(),
-        Event::Binary(b) => Bound::new(py, BinaryMessage { data: new_bytes(py, &b).unbind() })?.into_any(),
+        Event::Text(s) => Bound::new(
+            py,
+            TextMessage {
+                data: PyString::new(py, &s).unbind(),
+            },
+        )?
+        .into_any(),
+        Event::Binary(b) => Bound::new(
+            py,
+            BinaryMessage {
+                data: new_bytes(py, &b).unbind(),
+            },
+        )?
+        .into_any(),
         Event::Chunk(c) => {
             let kind = match c.kind {
                 DataKind::Text => intern!(py, "text"),
@@ -351,25 +395,76 @@ fn event_to_py<'py>(py: Python<'py>, ev: Event) -> PyResult<Bound<'py, PyAny>> {
             };
             Bound::new(
                 py,
-                Chunk { kind: kind.clone().unbind(), data: new_bytes(py, &c.data).unbind(), first: c.first, last: c.last },
+                Chunk {
+                    kind: kind.clone().unbind(),
+                    data: new_bytes(py, &c.data).unbind(),
+                    first: c.first,
+                    last: c.last,
+                },
             )?
             .into_any()
         }
-        Event::Ping(p) => Bound::new(py, Ping { data: new_bytes(py, &p).unbind() })?.into_any(),
-        Event::Pong(p) => Bound::new(py, Pong { data: new_bytes(py, &p).unbind() })?.into_any(),
+        Event::Ping(p) => Bound::new(
+            py,
+            Ping {
+                data: new_bytes(py, &p).unbind(),
+            },
+        )?
+        .into_any(),
+        Event::Pong(p) => Bound::new(
+            py,
+            Pong {
+                data: new_bytes(py, &p).unbind(),
+            },
+        )?
+        .into_any(),
         Event::Request(r) => {
-            let (method, target, path, query, headers, host, origin, key, protocols, extensions) = request_fields(r);
-            Bound::new(py, Request { method, target, path, query, headers, host, origin, key, protocols, extensions })?
-                .into_any()
+            let (method, target, path, query, headers, host, origin, key, protocols, extensions) =
+                request_fields(r);
+            Bound::new(
+                py,
+                Request {
+                    method,
+                    target,
+                    path,
+                    query,
+                    headers,
+                    host,
+                    origin,
+                    key,
+                    protocols,
+                    extensions,
+                },
+            )?
+            .into_any()
         }
         Event::HttpRequest(r) => {
-            let (method, target, path, query, headers, host, origin, key, protocols, extensions) = request_fields(r);
-            Bound::new(py, HttpRequest { method, target, path, query, headers, host, origin, key, protocols, extensions })?
-                .into_any()
+            let (method, target, path, query, headers, host, origin, key, protocols, extensions) =
+                request_fields(r);
+            Bound::new(
+                py,
+                HttpRequest {
+                    method,
+                    target,
+                    path,
+                    query,
+                    headers,
+                    host,
+                    origin,
+                    key,
+                    protocols,
+                    extensions,
+                },
+            )?
+            .into_any()
         }
         Event::Open(o) => Bound::new(
             py,
-            Open { protocol: o.protocol, extensions: o.extensions, headers: headers_to_py(o.headers) },
+            Open {
+                protocol: o.protocol,
+                extensions: o.extensions,
+                headers: headers_to_py(o.headers),
+            },
         )?
         .into_any(),
         Event::ProxyConnected => Bound::new(py, ProxyConnected {})?.into_any(),
@@ -384,10 +479,21 @@ fn event_to_py<'py>(py: Python<'py>, ev: Event) -> PyResult<Bound<'py, PyAny>> {
             },
         )?
         .into_any(),
-        Event::CloseReceived(c) => Bound::new(py, CloseReceived { code: c.code, reason: c.reason })?.into_any(),
+        Event::CloseReceived(c) => Bound::new(
+            py,
+            CloseReceived {
+                code: c.code,
+                reason: c.reason,
+            },
+        )?
+        .into_any(),
         Event::Failed(e) => Bound::new(
             py,
-            Failed { kind: e.kind().to_string(), close_code: e.close_code(), message: e.to_string() },
+            Failed {
+                kind: e.kind().to_string(),
+                close_code: e.close_code(),
+                message: e.to_string(),
+            },
         )?
         .into_any(),
         Event::Closed(i) => Bound::new(
@@ -405,7 +511,11 @@ fn event_to_py<'py>(py: Python<'py>, ev: Event) -> PyResult<Bound<'py, PyAny>> {
         // `Event` is non-exhaustive: a newer core may add kinds this binding does not know.
         #[allow(unreachable_patterns)]
         other => {
-            return Err(app_error(py, "unknown_event", format!("event not supported by this binding: {other:?}")))
+            return Err(app_error(
+                py,
+                "unknown_event",
+                format!("event not supported by this binding: {other:?}"),
+            ))
         }
     })
 }
@@ -448,7 +558,13 @@ impl Config {
             "max_lifetime" => c.max_lifetime = v.extract()?,
             "close_timeout" => c.close_timeout = v.extract()?,
             "protocols" => c.protocols = str_list(v)?,
-            "allowed_origins" => c.allowed_origins = if v.is_none() { None } else { Some(str_list(v)?) },
+            "allowed_origins" => {
+                c.allowed_origins = if v.is_none() {
+                    None
+                } else {
+                    Some(str_list(v)?)
+                }
+            }
             #[cfg(feature = "deflate")]
             "deflate" => c.deflate = deflate_from_py(v)?,
             #[cfg(not(feature = "deflate"))]
@@ -461,13 +577,19 @@ impl Config {
                     ));
                 }
             }
-            _ => return Err(PyTypeError::new_err(format!("unknown Config option {name:?}"))),
+            _ => {
+                return Err(PyTypeError::new_err(format!(
+                    "unknown Config option {name:?}"
+                )))
+            }
         }
         Ok(())
     }
 
     fn with_kwargs(base: Option<&Config>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Config> {
-        let mut c = base.cloned().unwrap_or_else(|| Config { inner: wsengine::Config::default() });
+        let mut c = base.cloned().unwrap_or_else(|| Config {
+            inner: wsengine::Config::default(),
+        });
         if let Some(kw) = kwargs {
             for (k, v) in kw.iter() {
                 let k: String = k.extract()?;
@@ -480,7 +602,9 @@ impl Config {
 
 fn str_list(v: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     if v.is_instance_of::<PyString>() {
-        return Err(PyTypeError::new_err("expected a list of strings, not a string"));
+        return Err(PyTypeError::new_err(
+            "expected a list of strings, not a string",
+        ));
     }
     let mut out = Vec::new();
     for item in v.try_iter()? {
@@ -494,15 +618,21 @@ fn delivery_from_py(v: &Bound<'_, PyAny>) -> PyResult<Delivery> {
         return match s.as_str() {
             "messages" => Ok(Delivery::Messages),
             "frames" => Ok(Delivery::Frames),
-            _ => Err(PyValueError::new_err("delivery must be \"messages\", \"frames\" or a chunk size (int)")),
+            _ => Err(PyValueError::new_err(
+                "delivery must be \"messages\", \"frames\" or a chunk size (int)",
+            )),
         };
     }
     if v.is_instance_of::<pyo3::types::PyBool>() {
-        return Err(PyTypeError::new_err("delivery must be \"messages\", \"frames\" or a chunk size (int)"));
+        return Err(PyTypeError::new_err(
+            "delivery must be \"messages\", \"frames\" or a chunk size (int)",
+        ));
     }
     match v.extract::<usize>() {
         Ok(n) => Ok(Delivery::Chunks(n)),
-        Err(_) => Err(PyTypeError::new_err("delivery must be \"messages\", \"frames\" or a chunk size (int)")),
+        Err(_) => Err(PyTypeError::new_err(
+            "delivery must be \"messages\", \"frames\" or a chunk size (int)",
+        )),
     }
 }
 
@@ -640,7 +770,10 @@ impl Config {
     #[cfg(feature = "deflate")]
     #[getter]
     fn deflate(&self) -> Option<DeflateConfig> {
-        self.inner.deflate.clone().map(|inner| DeflateConfig { inner })
+        self.inner
+            .deflate
+            .clone()
+            .map(|inner| DeflateConfig { inner })
     }
     #[cfg(not(feature = "deflate"))]
     #[getter]
@@ -714,13 +847,20 @@ pub enum State {
 
 impl Connection {
     fn wrap(c: wsengine::Connection) -> Self {
-        Connection { conn: Inner(c), poisoned: false }
+        Connection {
+            conn: Inner(c),
+            poisoned: false,
+        }
     }
 
     /// Runs `f` on the core connection, turning a panic into InternalError (and poisoning
     /// the connection, whose state may be inconsistent after it).
     #[inline]
-    fn run<R>(&mut self, py: Python<'_>, f: impl FnOnce(&mut wsengine::Connection) -> R) -> PyResult<R> {
+    fn run<R>(
+        &mut self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut wsengine::Connection) -> R,
+    ) -> PyResult<R> {
         if self.poisoned {
             return Err(poisoned_error(py));
         }
@@ -771,7 +911,9 @@ fn role_from_py(role: &Bound<'_, PyAny>) -> PyResult<Role> {
     match s.as_str() {
         "client" => Ok(Role::Client),
         "server" => Ok(Role::Server),
-        _ => Err(PyValueError::new_err("role must be \"client\" or \"server\"")),
+        _ => Err(PyValueError::new_err(
+            "role must be \"client\" or \"server\"",
+        )),
     }
 }
 
@@ -779,7 +921,9 @@ fn text_or_bytes_kind(data: &Bound<'_, PyAny>, kind: Option<&str>) -> PyResult<D
     match kind {
         Some("text") => Ok(DataKind::Text),
         Some("binary") => Ok(DataKind::Binary),
-        Some(other) => Err(PyValueError::new_err(format!("kind must be \"text\" or \"binary\", not {other:?}"))),
+        Some(other) => Err(PyValueError::new_err(format!(
+            "kind must be \"text\" or \"binary\", not {other:?}"
+        ))),
         None if data.is_instance_of::<PyString>() => Ok(DataKind::Text),
         None => Ok(DataKind::Binary),
     }
@@ -807,7 +951,11 @@ impl Connection {
     }
 
     /// receive_data(data) followed by events(), in one call.
-    fn receive<'py>(&mut self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    fn receive<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
         self.receive_data(py, data)?;
         self.drain(py)
     }
@@ -860,7 +1008,12 @@ impl Connection {
         if self.poisoned {
             return Err(poisoned_error(py));
         }
-        let items: Vec<Bound<'py, PyBytes>> = self.conn.0.output_segments().map(|s| PyBytes::new(py, s)).collect();
+        let items: Vec<Bound<'py, PyBytes>> = self
+            .conn
+            .0
+            .output_segments()
+            .map(|s| PyBytes::new(py, s))
+            .collect();
         PyList::new(py, items)
     }
 
@@ -901,7 +1054,13 @@ impl Connection {
     /// unless `kind` says otherwise ("text" with bytes lets a fragment split a character).
     /// `fin=True` ends the message.
     #[pyo3(signature = (data, fin, kind = None))]
-    fn send_fragment(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>, fin: bool, kind: Option<&str>) -> PyResult<()> {
+    fn send_fragment(
+        &mut self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        fin: bool,
+        kind: Option<&str>,
+    ) -> PyResult<()> {
         let kind = text_or_bytes_kind(data, kind)?;
         if let Ok(s) = data.cast::<PyString>() {
             let s = s.to_cow()?;
@@ -911,7 +1070,9 @@ impl Connection {
             return Err(poisoned_error(py));
         }
         let conn = &mut self.conn.0;
-        let r = with_buffer(data, |b| catch_unwind(AssertUnwindSafe(|| conn.send_fragment(kind, b, fin))))?;
+        let r = with_buffer(data, |b| {
+            catch_unwind(AssertUnwindSafe(|| conn.send_fragment(kind, b, fin)))
+        })?;
         match r {
             Ok(r) => r.map_err(|e| make_error(py, &e)),
             Err(p) => {
@@ -952,7 +1113,12 @@ impl Connection {
 
     /// Accepts the upgrade request reported by a Request event.
     #[pyo3(signature = (protocol = None, headers = None))]
-    fn accept(&mut self, py: Python<'_>, protocol: Option<String>, headers: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn accept(
+        &mut self,
+        py: Python<'_>,
+        protocol: Option<String>,
+        headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
         let headers = headers_from_py(headers)?;
         self.run_result(py, |c| c.accept(AcceptOptions { protocol, headers }))
     }
@@ -1058,7 +1224,9 @@ impl Connection {
     /// A copy of the configuration the connection was created with.
     #[getter]
     fn config(&self) -> Config {
-        Config { inner: self.conn.0.config().clone() }
+        Config {
+            inner: self.conn.0.config().clone(),
+        }
     }
 
     fn __repr__(&self) -> String {
@@ -1066,8 +1234,13 @@ impl Connection {
     }
 }
 
-fn new_bytes_with<'py>(py: Python<'py>, len: usize, fill: impl FnOnce(&mut [u8])) -> PyResult<Bound<'py, PyBytes>> {
-    let n = ffi::Py_ssize_t::try_from(len).map_err(|_| PyValueError::new_err("output too large"))?;
+fn new_bytes_with<'py>(
+    py: Python<'py>,
+    len: usize,
+    fill: impl FnOnce(&mut [u8]),
+) -> PyResult<Bound<'py, PyBytes>> {
+    let n =
+        ffi::Py_ssize_t::try_from(len).map_err(|_| PyValueError::new_err("output too large"))?;
     // SAFETY: PyBytes_FromStringAndSize(NULL, n) returns a new bytes object whose n bytes
     // are uninitialised and writable until it is shared; we fill all of them before
     // handing it out. The pointer comes from PyBytes_AsString on that object.
@@ -1124,7 +1297,8 @@ impl ServerConnection {
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyClassInitializer<Self>> {
         let cfg = Config::with_kwargs(config.as_deref(), kwargs)?;
-        let conn = guarded(py, || wsengine::Connection::server(cfg.inner))?.map_err(|e| make_error(py, &e))?;
+        let conn = guarded(py, || wsengine::Connection::server(cfg.inner))?
+            .map_err(|e| make_error(py, &e))?;
         Ok(PyClassInitializer::from(Connection::wrap(conn)).add_subclass(ServerConnection))
     }
 }
@@ -1144,7 +1318,10 @@ impl ProxyConfig {
     #[new]
     #[pyo3(signature = (authorization = None, headers = None))]
     fn py_new(authorization: Option<String>, headers: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        Ok(ProxyConfig { authorization, headers: headers_to_py(headers_from_py(headers)?) })
+        Ok(ProxyConfig {
+            authorization,
+            headers: headers_to_py(headers_from_py(headers)?),
+        })
     }
 }
 
@@ -1178,16 +1355,29 @@ impl ClientConnection {
                     let pc = pc.get();
                     Some(ProxyOptions {
                         authorization: pc.authorization.clone(),
-                        headers: pc.headers.iter().map(|(n, v)| Header::new(n.clone(), v.clone())).collect(),
+                        headers: pc
+                            .headers
+                            .iter()
+                            .map(|(n, v)| Header::new(n.clone(), v.clone()))
+                            .collect(),
                     })
                 } else {
-                    return Err(PyTypeError::new_err("proxy must be None, a bool or a ProxyConfig"));
+                    return Err(PyTypeError::new_err(
+                        "proxy must be None, a bool or a ProxyConfig",
+                    ));
                 }
             }
         };
-        let options = ClientOptions { url, origin, headers, proxy };
-        let conn = guarded(py, || wsengine::Connection::client(cfg.inner, options, Box::new(wsengine::OsRandom)))?
-            .map_err(|e| make_error(py, &e))?;
+        let options = ClientOptions {
+            url,
+            origin,
+            headers,
+            proxy,
+        };
+        let conn = guarded(py, || {
+            wsengine::Connection::client(cfg.inner, options, Box::new(wsengine::OsRandom))
+        })?
+        .map_err(|e| make_error(py, &e))?;
         Ok(PyClassInitializer::from(Connection::wrap(conn)).add_subclass(ClientConnection))
     }
 }
@@ -1214,8 +1404,18 @@ fn open_connection(
         Role::Client => Some(Box::new(wsengine::OsRandom)),
         Role::Server => None,
     };
-    let conn = guarded(py, || wsengine::Connection::open(role, cfg.inner, OpenOptions { protocol, extensions }, random))?
-        .map_err(|e| make_error(py, &e))?;
+    let conn = guarded(py, || {
+        wsengine::Connection::open(
+            role,
+            cfg.inner,
+            OpenOptions {
+                protocol,
+                extensions,
+            },
+            random,
+        )
+    })?
+    .map_err(|e| make_error(py, &e))?;
     Ok(Connection::wrap(conn))
 }
 

@@ -39,6 +39,7 @@ class Peer:
 
     async def pump(self) -> list[Any]:
         """Reads once (or runs a due timer) and returns the events that produced."""
+        await self.flush()
         loop = asyncio.get_running_loop()
         deadline = self.conn.next_timeout()
         timeout = None if deadline is None else max(0.0, deadline / 1000 - loop.time())
