@@ -533,6 +533,7 @@ pub struct Config {
 
 impl Config {
     fn set_field(&mut self, name: &str, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        #[cfg(not(feature = "deflate"))]
         let py = v.py();
         let c = &mut self.inner;
         match name {
