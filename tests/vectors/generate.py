@@ -119,7 +119,7 @@ def valid_cases():
     cases.append(srv("close echoed and transport closed by server", [rx(frame(0x88, c(1000, b"bye")))],
                      [{"type": "close_received", "code": 1000, "reason": "bye"},
                       {"type": "closed", "code": 1000, "reason": "bye", "was_clean": True}],
-                     output=bytes([0x88, 0x02]) + c(1000)))
+                     output=bytes([0x88, 0x05]) + c(1000, b"bye")))
     cases.append(srv("empty close echoed empty, code 1005", [rx(frame(0x88, b""))],
                      [{"type": "close_received", "code": 1005, "reason": ""},
                       {"type": "closed", "code": 1005, "was_clean": True}], output=b"\x88\x00"))

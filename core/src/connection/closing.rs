@@ -75,10 +75,11 @@ impl Connection {
         self.close_received = Some(frame.clone());
         self.events.push_back(Event::CloseReceived(frame.clone()));
         if self.close_sent.is_none() {
-            // RFC 6455 §5.5.1: answer with a close frame, echoing the status code.
+            // RFC 6455 §5.5.1: answer with a close frame, echoing the status code
+            // (and, as ws and browsers expect, the reason).
             self.initiated_by = Some(Side::Remote);
             let code = (frame.code != close::NO_STATUS).then_some(frame.code);
-            self.send_close_frame(code, "");
+            self.send_close_frame(code, &frame.reason);
         }
         self.closing_handshake_done();
         Ok(())

@@ -324,7 +324,7 @@ fn close_handshake_initiated_by_peer() {
         (info.code, info.initiated_by, info.sent_code),
         (1000, Some(Side::Remote), Some(1000))
     );
-    assert_eq!(s.take_output(), [0x88, 0x02, 0x03, 0xe8]);
+    assert_eq!(s.take_output(), b"\x88\x05\x03\xe8bye");
     assert_eq!(
         s.send_text("late"),
         Err(Error::InvalidState("the connection is not open"))
