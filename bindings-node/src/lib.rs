@@ -380,21 +380,54 @@ mod deflate_opts;
 
 // ---- events ----
 
-/// UTF-16 length of valid UTF-8 (`bytes` must be UTF-8).
-fn utf16_len(bytes: &[u8]) -> usize {
-    // Every non-continuation byte starts a character; 4-byte characters take two units.
-    let mut n = 0usize;
-    for &b in bytes {
-        n += ((b as i8) >= -64) as usize + (b >= 0xF0) as usize;
+/// Appends valid UTF-8 `src` to `dst` as UTF-16. V8's own UTF-8 decoder (napi and
+/// `Buffer#toString` alike) runs at about 450 MB/s on mixed text; this loop, on input the core
+/// has already validated, is several times faster, and V8 then only copies the UTF-16.
+fn utf8_to_utf16(src: &[u8], dst: &mut Vec<u16>) {
+    dst.reserve(src.len());
+    let n = src.len();
+    let mut i = 0;
+    while i < n {
+        while i + 8 <= n {
+            let w = u64::from_le_bytes([
+                src[i], src[i + 1], src[i + 2], src[i + 3], src[i + 4], src[i + 5], src[i + 6], src[i + 7],
+            ]);
+            if w & 0x8080_8080_8080_8080 != 0 {
+                break;
+            }
+            dst.extend(src[i..i + 8].iter().map(|&b| b as u16));
+            i += 8;
+        }
+        if i >= n {
+            break;
+        }
+        let b = src[i] as u32;
+        let cont = |k: usize| src.get(i + k).map_or(0, |&x| x as u32 & 0x3F);
+        if b < 0x80 {
+            dst.push(b as u16);
+            i += 1;
+        } else if b < 0xE0 {
+            dst.push((((b & 0x1F) << 6) | cont(1)) as u16);
+            i += 2;
+        } else if b < 0xF0 {
+            dst.push((((b & 0x0F) << 12) | (cont(1) << 6) | cont(2)) as u16);
+            i += 3;
+        } else {
+            let c = (((b & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3)).wrapping_sub(0x10000);
+            dst.push(0xD800 + ((c >> 10) & 0x3FF) as u16);
+            dst.push(0xDC00 + (c & 0x3FF) as u16);
+            i += 4;
+        }
     }
-    n
 }
 
+/// Collects one call's events: ASCII text as latin1 bytes (switching to UTF-16 at the first
+/// non-ASCII text), binary payloads in one blob, and the description words.
 #[derive(Default)]
 struct Collector {
-    text: Vec<u8>,
-    text_units: usize,
-    text_ascii: bool,
+    text8: Vec<u8>,
+    text16: Vec<u16>,
+    wide: bool,
     has_text: bool,
     blob: Vec<u8>,
     has_blob: bool,
@@ -403,12 +436,15 @@ struct Collector {
 
 impl Collector {
     fn reset(&mut self) {
-        self.text.clear();
-        if self.text.capacity() > (1 << 20) {
-            self.text = Vec::new();
+        self.text8.clear();
+        if self.text8.capacity() > (1 << 20) {
+            self.text8 = Vec::new();
         }
-        self.text_units = 0;
-        self.text_ascii = true;
+        self.text16.clear();
+        if self.text16.capacity() > (1 << 20) {
+            self.text16 = Vec::new();
+        }
+        self.wide = false;
         self.has_text = false;
         self.blob.clear();
         if self.blob.capacity() > (1 << 20) {
@@ -418,34 +454,40 @@ impl Collector {
         self.desc.clear();
     }
 
-    fn push_text(&mut self, bytes: &[u8]) -> (u32, u32) {
-        let start = self.text_units;
-        let units = if bytes.is_ascii() {
-            bytes.len()
+    fn units(&self) -> usize {
+        if self.wide {
+            self.text16.len()
         } else {
-            self.text_ascii = false;
-            utf16_len(bytes)
-        };
-        self.text_units += units;
-        self.text.extend_from_slice(bytes);
+            self.text8.len()
+        }
+    }
+
+    /// `bytes` must be valid UTF-8.
+    fn push_text(&mut self, bytes: &[u8]) -> (u32, u32) {
+        let start = self.units();
+        if !self.wide {
+            if bytes.is_ascii() {
+                self.text8.extend_from_slice(bytes);
+            } else {
+                self.wide = true;
+                self.text16.reserve(self.text8.len() + bytes.len());
+                self.text16.extend(self.text8.iter().map(|&b| b as u16));
+                self.text8.clear();
+                utf8_to_utf16(bytes, &mut self.text16);
+            }
+        } else {
+            utf8_to_utf16(bytes, &mut self.text16);
+        }
         self.has_text = true;
-        (start as u32, self.text_units as u32)
+        (start as u32, self.units() as u32)
     }
 
     fn push_text_owned(&mut self, s: String) -> (u32, u32) {
-        if self.text.is_empty() && !self.has_text && s.len() > 4096 {
-            // Take a large message without copying it.
-            let bytes = s.into_bytes();
-            let units = if bytes.is_ascii() {
-                bytes.len()
-            } else {
-                self.text_ascii = false;
-                utf16_len(&bytes)
-            };
-            self.text = bytes;
-            self.text_units = units;
+        if !self.has_text && s.len() > 4096 && s.is_ascii() {
+            // Take a large ASCII message without copying it.
+            self.text8 = s.into_bytes();
             self.has_text = true;
-            return (0, units as u32);
+            return (0, self.text8.len() as u32);
         }
         self.push_text(s.as_bytes())
     }
@@ -518,15 +560,12 @@ unsafe fn describe(env: sys::napi_env, c: &mut Collector, objs: &mut Vec<sys::na
             let flags = ch.first as u32 | (ch.last as u32) << 1 | ((ch.kind == DataKind::Text) as u32) << 2;
             if ch.kind == DataKind::Text && !raw_text_chunks {
                 // Validated UTF-8 ending on a character boundary (core guarantee).
-                match std::str::from_utf8(&ch.data) {
-                    Ok(_) => {
-                        let (a, b) = c.push_text(&ch.data);
-                        c.desc.extend_from_slice(&[T_CHUNK_TEXT, flags, a, b]);
-                    }
-                    Err(_) => {
-                        let (a, b) = c.push_blob(ch.data);
-                        c.desc.extend_from_slice(&[T_CHUNK_BYTES, flags, a, b]);
-                    }
+                if std::str::from_utf8(&ch.data).is_ok() {
+                    let (a, b) = c.push_text(&ch.data);
+                    c.desc.extend_from_slice(&[T_CHUNK_TEXT, flags, a, b]);
+                } else {
+                    let (a, b) = c.push_blob(ch.data);
+                    c.desc.extend_from_slice(&[T_CHUNK_BYTES, flags, a, b]);
                 }
             } else {
                 let (a, b) = c.push_blob(ch.data);
@@ -727,11 +766,12 @@ impl NativeConnection {
         unsafe {
             let text = if self.c.has_text {
                 let mut v = ptr::null_mut();
-                let t = &self.c.text;
-                if self.c.text_ascii {
-                    check(sys::napi_create_string_latin1(raw_env, t.as_ptr().cast(), t.len() as isize, &mut v))?;
+                if self.c.wide {
+                    let t = &self.c.text16;
+                    check(sys::napi_create_string_utf16(raw_env, t.as_ptr(), t.len() as isize, &mut v))?;
                 } else {
-                    check(sys::napi_create_string_utf8(raw_env, t.as_ptr().cast(), t.len() as isize, &mut v))?;
+                    let t = &self.c.text8;
+                    check(sys::napi_create_string_latin1(raw_env, t.as_ptr().cast(), t.len() as isize, &mut v))?;
                 }
                 Some(v)
             } else {
@@ -946,12 +986,24 @@ pub fn deflate_supported() -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::utf16_len;
+    use super::{utf8_to_utf16, Collector};
 
     #[test]
-    fn utf16_lengths() {
-        for s in ["", "abc", "é", "€uro", "😀", "a😀é€", "\u{10FFFF}\u{800}\u{7FF}"] {
-            assert_eq!(utf16_len(s.as_bytes()), s.encode_utf16().count(), "{s}");
+    fn transcodes_like_std() {
+        let long = "abcdefghijklmnopé€😀xyz12345678".repeat(20);
+        for s in ["", "abc", "é", "€uro", "😀", "a😀é€", "\u{10FFFF}\u{800}\u{7FF}\u{80}\u{FFFF}", &long] {
+            let mut out = Vec::new();
+            utf8_to_utf16(s.as_bytes(), &mut out);
+            assert_eq!(out, s.encode_utf16().collect::<Vec<_>>(), "{s}");
         }
+    }
+
+    #[test]
+    fn offsets_survive_the_switch_to_utf16() {
+        let mut c = Collector::default();
+        assert_eq!(c.push_text(b"abc"), (0, 3));
+        assert_eq!(c.push_text("é😀".as_bytes()), (3, 6));
+        assert_eq!(c.push_text(b"z"), (6, 7));
+        assert_eq!(String::from_utf16(&c.text16).unwrap(), "abcé😀z");
     }
 }
