@@ -1420,6 +1420,21 @@ fn open_connection(
     Ok(Connection::wrap(conn))
 }
 
+/// Benchmark floor (bench/bench.py): copies `data` into a fresh buffer and unmasks it with
+/// the core's mask routine, `repeat` times, in Rust; returns the nanoseconds taken.
+/// Not part of the API.
+#[pyfunction]
+fn _reference_copy_unmask(data: &Bound<'_, PyBytes>, repeat: usize) -> u128 {
+    let src = data.as_bytes();
+    let start = std::time::Instant::now();
+    for i in 0..repeat {
+        let mut v = src.to_vec();
+        wsengine::mask::apply_mask(&mut v, [0x37, 0xfa, 0x21, i as u8], 0);
+        std::hint::black_box(&v);
+    }
+    start.elapsed().as_nanos()
+}
+
 #[pymodule]
 fn _wsengine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -1438,6 +1453,7 @@ fn _wsengine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ServerConnection>()?;
     m.add_class::<ClientConnection>()?;
     m.add_function(wrap_pyfunction!(open_connection, m)?)?;
+    m.add_function(wrap_pyfunction!(_reference_copy_unmask, m)?)?;
     m.add_class::<Request>()?;
     m.add_class::<HttpRequest>()?;
     m.add_class::<Open>()?;

