@@ -267,7 +267,7 @@ function nativeOptions(options, extraKeys, out = {}) {
         if (!DEFLATE_OPTIONS.includes(key)) throw inputError(`unknown deflate option ${key}`);
       }
       for (const k of DEFLATE_OPTIONS) {
-        if (z[k] !== undefined) out['deflate' + k[0].toUpperCase() + k.slice(1)] = z[k];
+        if (z[k] !== undefined) out['deflate' + k[0].toUpperCase() + k.slice(1)] = z[k] === null ? -1 : z[k];
       }
     } else if (z !== true) {
       throw inputError('option deflate must be true, false or an object');
