@@ -1,5 +1,6 @@
 //! Events: plain values the connection hands to the application, in order.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -9,22 +10,25 @@ use crate::handshake::{Header, Request};
 
 /// Something that happened on the connection. Drain them with
 /// [`crate::Connection::poll_event`] after every input.
+///
+/// The once-per-connection variants are boxed so that the per-message ones stay small
+/// (an `Event` is 40 bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
     /// Server: a valid WebSocket upgrade request arrived. Answer it with
     /// [`crate::Connection::accept`] or [`crate::Connection::reject`].
-    Request(Request),
+    Request(Box<Request>),
     /// Server: a valid HTTP request that is not a WebSocket upgrade. Answer it with
     /// [`crate::Connection::respond`] (the connection then closes).
-    HttpRequest(Request),
+    HttpRequest(Box<Request>),
     /// The opening handshake completed; the connection is open.
-    Open(Opened),
+    Open(Box<Opened>),
     /// Client: the CONNECT proxy opened the tunnel. The upgrade request is queued behind
     /// this event: start TLS now for `wss://`, then write the pending output.
     ProxyConnected,
     /// Client: the server (or the CONNECT proxy) answered with something other than success.
-    Rejected(Rejected),
+    Rejected(Box<Rejected>),
     /// A complete text message.
     Text(String),
     /// A complete binary message.

@@ -19,7 +19,12 @@ pub(crate) struct Output {
     len: usize,
     /// Whether the back segment may be appended to (false for a moved-in payload).
     back_shared: bool,
+    /// A drained shared segment kept for reuse, so steady traffic does not allocate.
+    spare: Vec<u8>,
 }
+
+/// Largest drained buffer kept for reuse.
+const SPARE_MAX: usize = 256 * 1024;
 
 impl Output {
     /// Unwritten bytes.
@@ -37,7 +42,8 @@ impl Output {
         match self.segments.back_mut() {
             Some(back) if self.back_shared => back.extend_from_slice(bytes),
             _ => {
-                let mut seg = Vec::with_capacity(bytes.len().max(4096));
+                let mut seg = core::mem::take(&mut self.spare);
+                seg.reserve(bytes.len().max(4096));
                 seg.extend_from_slice(bytes);
                 self.segments.push_back(seg);
                 self.back_shared = true;
@@ -93,7 +99,13 @@ impl Output {
             }
             n -= avail;
             self.head = 0;
-            self.segments.pop_front();
+            let shared = self.segments.len() == 1 && self.back_shared;
+            if let Some(mut seg) = self.segments.pop_front() {
+                if shared && seg.capacity() <= SPARE_MAX && seg.capacity() > self.spare.capacity() {
+                    seg.clear();
+                    self.spare = seg;
+                }
+            }
         }
         if self.segments.is_empty() {
             self.back_shared = false;

@@ -453,7 +453,8 @@ impl Connection {
                 )));
             }
             Ok(Classified::PlainHttp(request)) => {
-                self.events.push_back(Event::HttpRequest(request.clone()));
+                self.events
+                    .push_back(Event::HttpRequest(Box::new(request.clone())));
                 self.opening = Opening::ServerAwaiting {
                     request,
                     upgrade: false,
@@ -482,7 +483,8 @@ impl Connection {
                         return;
                     }
                 };
-                self.events.push_back(Event::Request(request.clone()));
+                self.events
+                    .push_back(Event::Request(Box::new(request.clone())));
                 self.opening = Opening::ServerAwaiting {
                     request,
                     upgrade: true,
@@ -539,7 +541,7 @@ impl Connection {
 
     fn end_rejected(&mut self) {
         if let Opening::ClientRejectBody { rejected, .. } = core::mem::take(&mut self.opening) {
-            self.events.push_back(Event::Rejected(rejected));
+            self.events.push_back(Event::Rejected(Box::new(rejected)));
             self.finish(false);
         }
     }
@@ -586,11 +588,11 @@ impl Connection {
         self.protocol = protocol.clone();
         self.extensions = extensions.clone();
         self.timers.on_open();
-        self.events.push_back(Event::Open(Opened {
+        self.events.push_back(Event::Open(Box::new(Opened {
             protocol,
             extensions,
             headers,
-        }));
+        })));
     }
 
     fn client_extension_offer(&self) -> Option<String> {

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use super::*;
 use crate::config::Delivery;
 use crate::event::{Chunk, DataKind};
-use crate::handshake::Header;
+use crate::handshake::{Header, Request};
 
 /// A deterministic, non-constant key source for tests.
 fn test_random() -> Box<dyn RandomSource> {
@@ -881,4 +881,18 @@ fn nothing_panics_on_misuse() {
         None
     )
     .is_err());
+}
+
+#[test]
+fn per_message_values_stay_small() {
+    // Events are moved through a queue once per message: the rare, large variants are boxed.
+    assert!(
+        core::mem::size_of::<Event>() <= 48,
+        "{}",
+        core::mem::size_of::<Event>()
+    );
+    assert!(
+        core::mem::size_of::<Request>() > 48,
+        "boxing Request is still worth it"
+    );
 }
