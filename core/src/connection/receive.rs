@@ -78,6 +78,12 @@ impl Connection {
     pub(super) fn read_frames(&mut self, mut data: &[u8]) {
         while !data.is_empty() && self.reading() {
             let step = match self.recv.frame {
+                None if self.recv.header_len == 0 && self.recv.message.is_none() => {
+                    match self.read_whole_message(data) {
+                        Ok(0) => self.read_header(data),
+                        other => other,
+                    }
+                }
                 None => self.read_header(data),
                 Some(frame) => self.read_payload(frame, data),
             };
@@ -98,6 +104,46 @@ impl Connection {
             State::Closing => self.close_received.is_none(),
             _ => false,
         }
+    }
+
+    /// Fast path for the common case: a complete, unfragmented, uncompressed data frame lies
+    /// in `data` and whole-message delivery is on. It becomes an event with one copy, one
+    /// unmask and one UTF-8 pass, and no message state. Returns 0 (nothing used) whenever
+    /// the general path must decide, so every rule stays in one place.
+    #[inline]
+    fn read_whole_message(&mut self, data: &[u8]) -> Result<usize, Error> {
+        let Some((h, head)) = FrameHeader::decode(data)? else {
+            return Ok(0);
+        };
+        let simple = h.fin
+            && !(h.rsv1 || h.rsv2 || h.rsv3)
+            && matches!(h.opcode, OpCode::Text | OpCode::Binary)
+            && h.mask.is_some() == (self.role == Role::Server)
+            && self.config.delivery == Delivery::Messages
+            && h.payload_len <= self.config.max_frame_size.min(self.config.max_message_size) as u64;
+        if !simple {
+            return Ok(0);
+        }
+        let len = h.payload_len as usize;
+        let Some(payload) = data.get(head..head + len) else {
+            return Ok(0);
+        };
+        let mut buf = payload.to_vec();
+        if let Some(key) = h.mask {
+            apply_mask(&mut buf, key, 0);
+        }
+        let event = if h.opcode == OpCode::Binary {
+            Event::Binary(buf)
+        } else if self.config.ignore_utf8_errors {
+            Event::Text(into_string_lossy(buf))
+        } else {
+            if simdutf8::basic::from_utf8(&buf).is_err() {
+                return Err(Error::InvalidUtf8);
+            }
+            Event::Text(into_string_validated(buf))
+        };
+        self.events.push_back(event);
+        Ok(head + len)
     }
 
     /// Parses a header from `data` (or completes one split across reads); returns the bytes used.
