@@ -344,9 +344,8 @@ fn side_name(s: Option<Side>) -> Option<String> {
     })
 }
 
-fn request_fields(
-    r: wsengine::Request,
-) -> (
+/// The fields of `Request` / `HttpRequest`, in declaration order.
+type RequestFields = (
     String,
     String,
     String,
@@ -357,7 +356,9 @@ fn request_fields(
     Option<String>,
     Vec<String>,
     Vec<String>,
-) {
+);
+
+fn request_fields(r: wsengine::Request) -> RequestFields {
     (
         r.method,
         r.target,
