@@ -1,0 +1,11 @@
+'use strict';
+// Writes pkg/api.cjs (CommonJS, for index.js) and pkg/api.mjs (ES module, for web.js) from
+// the one source lib/api.js.
+const fs = require('fs');
+const path = require('path');
+const here = path.join(__dirname, '..');
+const src = fs.readFileSync(path.join(here, 'lib', 'api.js'), 'utf8');
+const banner = '// Generated from lib/api.js by scripts/gen-api.js: edit that file.\n';
+fs.mkdirSync(path.join(here, 'pkg'), { recursive: true });
+fs.writeFileSync(path.join(here, 'pkg', 'api.cjs'), `${banner}'use strict';\n${src}\nmodule.exports = createApi;\n`);
+fs.writeFileSync(path.join(here, 'pkg', 'api.mjs'), `${banner}${src}\nexport default createApi;\n`);
