@@ -832,13 +832,8 @@ include!("deflate.rs");
 // Connection
 // ---------------------------------------------------------------------------------------
 
-/// The core connection. It is `Send`; it is not `Sync` only because its random source is a
-/// `Box<dyn RandomSource + Send>`, which is reached exclusively through `&mut` (the core has
-/// no interior mutability). PyO3 hands out `&mut` only under its exclusive borrow, so shared
-/// references across threads can never touch it.
+/// The core connection (`Send + Sync`: it has no interior mutability).
 struct Inner(wsengine::Connection);
-// SAFETY: see above; `&Inner` only permits the core's `&self` methods, which read plain fields.
-unsafe impl Sync for Inner {}
 
 /// A WebSocket connection (either role). Create one with ServerConnection,
 /// ClientConnection or open_connection().

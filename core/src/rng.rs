@@ -4,13 +4,14 @@
 use alloc::boxed::Box;
 
 /// A source of unpredictable bytes. Implement it over your platform's CSPRNG
-/// (or use [`OsRandom`] with the `getrandom` feature).
-pub trait RandomSource: Send {
+/// (or use [`OsRandom`] with the `getrandom` feature). `Send + Sync` so a `Connection`
+/// can live inside objects that other threads may reference (Python, Node).
+pub trait RandomSource: Send + Sync {
     /// Fills `dest` with random bytes.
     fn fill(&mut self, dest: &mut [u8]);
 }
 
-impl<F: FnMut(&mut [u8]) + Send> RandomSource for F {
+impl<F: FnMut(&mut [u8]) + Send + Sync> RandomSource for F {
     fn fill(&mut self, dest: &mut [u8]) {
         self(dest)
     }

@@ -896,3 +896,9 @@ fn per_message_values_stay_small() {
         "boxing Request is still worth it"
     );
 }
+
+#[test]
+fn connection_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Connection>();
+}
