@@ -22,6 +22,22 @@ impl Connection {
         self.send_message(DataKind::Binary, data)
     }
 
+    /// Sends a message without compression even when permessage-deflate is negotiated and
+    /// the payload is over the threshold (RSV1 clear; RFC 7692 §6 lets each message choose).
+    /// For data that is already compressed or must not share a context with secrets.
+    /// For [`DataKind::Text`] the bytes must be UTF-8 ([`Error::InvalidInput`] otherwise).
+    pub fn send_uncompressed(&mut self, kind: DataKind, payload: &[u8]) -> Result<(), Error> {
+        self.check_data_send(payload.len())?;
+        if kind == DataKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
+            return Err(Error::InvalidInput("text payload is not UTF-8".into()));
+        }
+        if self.sending_fragmented.is_some() {
+            return Err(Error::InvalidState("a fragmented message is in progress"));
+        }
+        self.write_split(opcode_for(kind), true, payload);
+        Ok(())
+    }
+
     /// Sends a message whose payload the application hands over. Large payloads are queued
     /// as their own output segment without a copy (a client masks them in place).
     /// For [`DataKind::Text`] the bytes must be UTF-8 ([`Error::InvalidInput`] otherwise).

@@ -902,3 +902,65 @@ fn connection_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Connection>();
 }
+
+#[cfg(feature = "deflate")]
+#[test]
+fn send_uncompressed_opts_out_of_deflate() {
+    let config = Config {
+        deflate: Some(crate::deflate::DeflateConfig::default()),
+        ..Config::default()
+    };
+    let opts = OpenOptions {
+        extensions: Some("permessage-deflate".into()),
+        ..OpenOptions::default()
+    };
+    let mut c = Connection::open(
+        Role::Client,
+        config.clone(),
+        opts.clone(),
+        Some(test_random()),
+    )
+    .unwrap();
+    let mut s = Connection::open(Role::Server, config, opts, None).unwrap();
+    events(&mut c);
+    events(&mut s);
+    let text = "compressible text, ".repeat(50);
+    assert!(text.len() > crate::deflate::DeflateConfig::default().threshold);
+
+    // Over the threshold: send_text compresses (RSV1 set, shorter), send_uncompressed does not.
+    c.send_text(&text).unwrap();
+    let compressed = c.take_output();
+    assert_eq!(compressed[0], 0xc1);
+    assert!(compressed.len() < text.len());
+    c.send_uncompressed(DataKind::Text, text.as_bytes())
+        .unwrap();
+    let plain = c.take_output();
+    assert_eq!(plain[0], 0x81, "FIN + text, RSV1 clear");
+    assert_eq!(plain.len(), 4 + 4 + text.len());
+    c.send_uncompressed(DataKind::Binary, &[0xff; 300]).unwrap();
+    let binary = c.take_output();
+    assert_eq!(binary[0], 0x82);
+
+    // The peer reads all three; the compression context is unaffected by the plain one.
+    s.receive(&[compressed, plain, binary].concat());
+    c.send_text(&text).unwrap();
+    s.receive(&c.take_output());
+    let got = events(&mut s);
+    assert_eq!(got.len(), 4, "{got:?}");
+    for e in &got[..2] {
+        assert!(matches!(e, Event::Text(t) if *t == text));
+    }
+    assert!(matches!(&got[2], Event::Binary(b) if b[..] == [0xff; 300]));
+    assert!(matches!(&got[3], Event::Text(t) if *t == text));
+
+    // Same rules as the other senders.
+    assert!(matches!(
+        c.send_uncompressed(DataKind::Text, &[0xff]),
+        Err(Error::InvalidInput(_))
+    ));
+    c.send_fragment(DataKind::Binary, b"a", false).unwrap();
+    assert!(c.send_uncompressed(DataKind::Binary, b"b").is_err());
+    c.send_fragment(DataKind::Binary, b"c", true).unwrap();
+    c.close(Some(1000), "").unwrap();
+    assert!(c.send_uncompressed(DataKind::Binary, b"d").is_err());
+}
