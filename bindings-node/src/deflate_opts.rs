@@ -12,7 +12,10 @@ fn opt_u32(env: &Env, o: &Object, name: &str) -> Result<Option<Option<u32>>> {
         None => Ok(None),
         Some(n) if n < 0.0 => Ok(Some(None)),
         Some(n) if n.fract() == 0.0 && n <= u32::MAX as f64 => Ok(Some(Some(n as u32))),
-        Some(_) => Err(invalid_input(env, &format!("option {name} must be an integer or null"))),
+        Some(_) => Err(invalid_input(
+            env,
+            &format!("option {name} must be an integer or null"),
+        )),
     }
 }
 

@@ -27,8 +27,8 @@ use napi::sys;
 use napi_derive::napi;
 
 use wsengine::{
-    AcceptOptions, ClientOptions, CloseInfo, Config, Connection, DataKind, Delivery, Event, Header, OpenOptions,
-    OsRandom, ProxyOptions, Request, Role, Side, State,
+    AcceptOptions, ClientOptions, CloseInfo, Config, Connection, DataKind, Delivery, Event, Header,
+    OpenOptions, OsRandom, ProxyOptions, Request, Role, Side, State,
 };
 
 // ---- description format (shared with index.js) ----
@@ -69,13 +69,21 @@ fn check(status: sys::napi_status) -> Result<()> {
     } else if status == sys::Status::napi_pending_exception {
         Err(Error::from_status(Status::PendingException))
     } else {
-        Err(Error::new(Status::GenericFailure, format!("napi call failed with status {status}")))
+        Err(Error::new(
+            Status::GenericFailure,
+            format!("napi call failed with status {status}"),
+        ))
     }
 }
 
 unsafe fn js_string(env: sys::napi_env, s: &str) -> Result<sys::napi_value> {
     let mut v = ptr::null_mut();
-    check(sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut v))?;
+    check(sys::napi_create_string_utf8(
+        env,
+        s.as_ptr().cast(),
+        s.len() as isize,
+        &mut v,
+    ))?;
     Ok(v)
 }
 
@@ -116,13 +124,22 @@ unsafe fn js_object(env: sys::napi_env) -> Result<sys::napi_value> {
     Ok(v)
 }
 
-unsafe fn set(env: sys::napi_env, obj: sys::napi_value, name: &std::ffi::CStr, v: sys::napi_value) -> Result<()> {
+unsafe fn set(
+    env: sys::napi_env,
+    obj: sys::napi_value,
+    name: &std::ffi::CStr,
+    v: sys::napi_value,
+) -> Result<()> {
     check(sys::napi_set_named_property(env, obj, name.as_ptr(), v))
 }
 
 unsafe fn js_array(env: sys::napi_env, items: &[sys::napi_value]) -> Result<sys::napi_value> {
     let mut arr = ptr::null_mut();
-    check(sys::napi_create_array_with_length(env, items.len(), &mut arr))?;
+    check(sys::napi_create_array_with_length(
+        env,
+        items.len(),
+        &mut arr,
+    ))?;
     for (i, v) in items.iter().enumerate() {
         check(sys::napi_set_element(env, arr, i as u32, *v))?;
     }
@@ -130,7 +147,10 @@ unsafe fn js_array(env: sys::napi_env, items: &[sys::napi_value]) -> Result<sys:
 }
 
 unsafe fn js_string_array(env: sys::napi_env, items: &[String]) -> Result<sys::napi_value> {
-    let values = items.iter().map(|s| js_string(env, s)).collect::<Result<Vec<_>>>()?;
+    let values = items
+        .iter()
+        .map(|s| js_string(env, s))
+        .collect::<Result<Vec<_>>>()?;
     js_array(env, &values)
 }
 
@@ -145,7 +165,11 @@ unsafe fn js_headers(env: sys::napi_env, headers: &[Header]) -> Result<sys::napi
     js_array(env, &values)
 }
 
-unsafe extern "C" fn drop_vec(_env: sys::napi_env, _data: *mut std::ffi::c_void, hint: *mut std::ffi::c_void) {
+unsafe extern "C" fn drop_vec(
+    _env: sys::napi_env,
+    _data: *mut std::ffi::c_void,
+    hint: *mut std::ffi::c_void,
+) {
     drop(Box::from_raw(hint as *mut Vec<u8>));
 }
 
@@ -154,28 +178,51 @@ unsafe fn js_buffer(env: sys::napi_env, bytes: &mut Vec<u8>) -> Result<sys::napi
     let mut v = ptr::null_mut();
     if bytes.len() <= COPY_LIMIT {
         let mut data = ptr::null_mut();
-        check(sys::napi_create_buffer_copy(env, bytes.len(), bytes.as_ptr().cast(), &mut data, &mut v))?;
+        check(sys::napi_create_buffer_copy(
+            env,
+            bytes.len(),
+            bytes.as_ptr().cast(),
+            &mut data,
+            &mut v,
+        ))?;
         bytes.clear();
     } else {
         let owned = Box::new(std::mem::take(bytes));
         let len = owned.len();
         let data = owned.as_ptr() as *mut std::ffi::c_void;
         let hint = Box::into_raw(owned);
-        let status = sys::napi_create_external_buffer(env, len, data, Some(drop_vec), hint.cast(), &mut v);
+        let status =
+            sys::napi_create_external_buffer(env, len, data, Some(drop_vec), hint.cast(), &mut v);
         if status != sys::Status::napi_ok {
             // Runtimes without external buffers: fall back to a copy.
             let owned = Box::from_raw(hint);
             let mut copied = ptr::null_mut();
-            check(sys::napi_create_buffer_copy(env, owned.len(), owned.as_ptr().cast(), &mut copied, &mut v))?;
+            check(sys::napi_create_buffer_copy(
+                env,
+                owned.len(),
+                owned.as_ptr().cast(),
+                &mut copied,
+                &mut v,
+            ))?;
         }
     }
     Ok(v)
 }
 
 /// A JS `Error` with `.kind` and `.closeCode` (and `.code` = kind).
-unsafe fn js_error(env: sys::napi_env, kind: &str, message: &str, close_code: u16) -> Result<sys::napi_value> {
+unsafe fn js_error(
+    env: sys::napi_env,
+    kind: &str,
+    message: &str,
+    close_code: u16,
+) -> Result<sys::napi_value> {
     let mut err = ptr::null_mut();
-    check(sys::napi_create_error(env, js_string(env, kind)?, js_string(env, message)?, &mut err))?;
+    check(sys::napi_create_error(
+        env,
+        js_string(env, kind)?,
+        js_string(env, message)?,
+        &mut err,
+    ))?;
     set(env, err, c"kind", js_string(env, kind)?)?;
     set(env, err, c"closeCode", js_number(env, close_code as f64)?)?;
     Ok(err)
@@ -199,7 +246,12 @@ fn throw(env: &Env, e: &wsengine::Error) -> Error {
 }
 
 fn invalid_input(env: &Env, message: &str) -> Error {
-    throw_raw(env, "invalid_input", &format!("invalid input: {message}"), 1006)
+    throw_raw(
+        env,
+        "invalid_input",
+        &format!("invalid input: {message}"),
+        1006,
+    )
 }
 
 /// The `Uint32Array` behind `v` (the description scratch array `index.js` owns).
@@ -209,11 +261,17 @@ unsafe fn u32_slice<'a>(env: sys::napi_env, v: sys::napi_value) -> Result<&'a mu
     let mut data = ptr::null_mut();
     let mut ab = ptr::null_mut();
     let mut off = 0;
-    check(sys::napi_get_typedarray_info(env, v, &mut ty, &mut len, &mut data, &mut ab, &mut off))?;
+    check(sys::napi_get_typedarray_info(
+        env, v, &mut ty, &mut len, &mut data, &mut ab, &mut off,
+    ))?;
     if ty != sys::TypedarrayType::uint32_array as i32 {
         return Err(Error::new(Status::InvalidArg, "expected a Uint32Array"));
     }
-    Ok(if len == 0 { &mut [] } else { std::slice::from_raw_parts_mut(data as *mut u32, len) })
+    Ok(if len == 0 {
+        &mut []
+    } else {
+        std::slice::from_raw_parts_mut(data as *mut u32, len)
+    })
 }
 
 // ---- options ----
@@ -224,7 +282,10 @@ fn get_f64(env: &Env, o: &Object, name: &str) -> Result<Option<f64>> {
         Some(v) => match v.get_type()? {
             ValueType::Undefined => Ok(None),
             ValueType::Number => Ok(Some(unsafe { v.cast::<f64>()? })),
-            _ => Err(invalid_input(env, &format!("option {name} must be a number"))),
+            _ => Err(invalid_input(
+                env,
+                &format!("option {name} must be a number"),
+            )),
         },
     }
 }
@@ -232,8 +293,15 @@ fn get_f64(env: &Env, o: &Object, name: &str) -> Result<Option<f64>> {
 fn get_size(env: &Env, o: &Object, name: &str) -> Result<Option<usize>> {
     match get_f64(env, o, name)? {
         None => Ok(None),
-        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => Ok(Some(n as usize)),
-        Some(_) => Err(invalid_input(env, &format!("option {name} must be a non-negative integer"))),
+        Some(n)
+            if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 =>
+        {
+            Ok(Some(n as usize))
+        }
+        Some(_) => Err(invalid_input(
+            env,
+            &format!("option {name} must be a non-negative integer"),
+        )),
     }
 }
 
@@ -243,7 +311,12 @@ fn get_timer(env: &Env, o: &Object, name: &str, slot: &mut Option<u64>) -> Resul
         None => {}
         Some(n) if n < 0.0 => *slot = None,
         Some(n) if n.is_finite() => *slot = Some(n as u64),
-        Some(_) => return Err(invalid_input(env, &format!("option {name} must be a finite number or null"))),
+        Some(_) => {
+            return Err(invalid_input(
+                env,
+                &format!("option {name} must be a finite number or null"),
+            ))
+        }
     }
     Ok(())
 }
@@ -254,7 +327,10 @@ fn get_bool(env: &Env, o: &Object, name: &str) -> Result<Option<bool>> {
         Some(v) => match v.get_type()? {
             ValueType::Undefined => Ok(None),
             ValueType::Boolean => Ok(Some(unsafe { v.cast::<bool>()? })),
-            _ => Err(invalid_input(env, &format!("option {name} must be a boolean"))),
+            _ => Err(invalid_input(
+                env,
+                &format!("option {name} must be a boolean"),
+            )),
         },
     }
 }
@@ -265,7 +341,10 @@ fn get_string(env: &Env, o: &Object, name: &str) -> Result<Option<String>> {
         Some(v) => match v.get_type()? {
             ValueType::Undefined | ValueType::Null => Ok(None),
             ValueType::String => Ok(Some(unsafe { v.cast::<String>()? })),
-            _ => Err(invalid_input(env, &format!("option {name} must be a string"))),
+            _ => Err(invalid_input(
+                env,
+                &format!("option {name} must be a string"),
+            )),
         },
     }
 }
@@ -277,7 +356,10 @@ fn get_strings(env: &Env, o: &Object, name: &str) -> Result<Option<Vec<String>>>
             ValueType::Undefined | ValueType::Null => Ok(None),
             _ => match unsafe { v.cast::<Vec<String>>() } {
                 Ok(list) => Ok(Some(list)),
-                Err(_) => Err(invalid_input(env, &format!("option {name} must be an array of strings"))),
+                Err(_) => Err(invalid_input(
+                    env,
+                    &format!("option {name} must be an array of strings"),
+                )),
             },
         },
     }
@@ -390,7 +472,14 @@ fn utf8_to_utf16(src: &[u8], dst: &mut Vec<u16>) {
     while i < n {
         while i + 8 <= n {
             let w = u64::from_le_bytes([
-                src[i], src[i + 1], src[i + 2], src[i + 3], src[i + 4], src[i + 5], src[i + 6], src[i + 7],
+                src[i],
+                src[i + 1],
+                src[i + 2],
+                src[i + 3],
+                src[i + 4],
+                src[i + 5],
+                src[i + 6],
+                src[i + 7],
             ]);
             if w & 0x8080_8080_8080_8080 != 0 {
                 break;
@@ -413,7 +502,8 @@ fn utf8_to_utf16(src: &[u8], dst: &mut Vec<u16>) {
             dst.push((((b & 0x0F) << 12) | (cont(1) << 6) | cont(2)) as u16);
             i += 3;
         } else {
-            let c = (((b & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3)).wrapping_sub(0x10000);
+            let c = (((b & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3))
+                .wrapping_sub(0x10000);
             dst.push(0xD800 + ((c >> 10) & 0x3FF) as u16);
             dst.push(0xDC00 + (c & 0x3FF) as u16);
             i += 4;
@@ -520,7 +610,11 @@ unsafe fn request_object(env: sys::napi_env, ty: &str, r: &Request) -> Result<sy
     Ok(o)
 }
 
-unsafe fn close_info_object(env: sys::napi_env, ty: Option<&str>, i: &CloseInfo) -> Result<sys::napi_value> {
+unsafe fn close_info_object(
+    env: sys::napi_env,
+    ty: Option<&str>,
+    i: &CloseInfo,
+) -> Result<sys::napi_value> {
     let o = js_object(env)?;
     if let Some(ty) = ty {
         set(env, o, c"type", js_string(env, ty)?)?;
@@ -534,15 +628,26 @@ unsafe fn close_info_object(env: sys::napi_env, ty: Option<&str>, i: &CloseInfo)
         None => None,
     };
     set(env, o, c"initiatedBy", js_opt_string(env, by)?)?;
-    set(env, o, c"sentCode", match i.sent_code {
-        Some(c) => js_number(env, c as f64)?,
-        None => js_null(env)?,
-    })?;
+    set(
+        env,
+        o,
+        c"sentCode",
+        match i.sent_code {
+            Some(c) => js_number(env, c as f64)?,
+            None => js_null(env)?,
+        },
+    )?;
     Ok(o)
 }
 
 /// Turns one rare event into an object; hot events are described in `c.desc`.
-unsafe fn describe(env: sys::napi_env, c: &mut Collector, objs: &mut Vec<sys::napi_value>, ev: Event, raw_text_chunks: bool) -> Result<()> {
+unsafe fn describe(
+    env: sys::napi_env,
+    c: &mut Collector,
+    objs: &mut Vec<sys::napi_value>,
+    ev: Event,
+    raw_text_chunks: bool,
+) -> Result<()> {
     let object = |objs: &mut Vec<sys::napi_value>, desc: &mut Vec<u32>, o| {
         desc.extend_from_slice(&[T_OBJECT, objs.len() as u32]);
         objs.push(o);
@@ -557,7 +662,8 @@ unsafe fn describe(env: sys::napi_env, c: &mut Collector, objs: &mut Vec<sys::na
             c.desc.extend_from_slice(&[T_BINARY, a, b]);
         }
         Event::Chunk(ch) => {
-            let flags = ch.first as u32 | (ch.last as u32) << 1 | ((ch.kind == DataKind::Text) as u32) << 2;
+            let flags =
+                ch.first as u32 | (ch.last as u32) << 1 | ((ch.kind == DataKind::Text) as u32) << 2;
             if ch.kind == DataKind::Text && !raw_text_chunks {
                 // Validated UTF-8 ending on a character boundary (core guarantee).
                 if std::str::from_utf8(&ch.data).is_ok() {
@@ -587,8 +693,18 @@ unsafe fn describe(env: sys::napi_env, c: &mut Collector, objs: &mut Vec<sys::na
         Event::Open(op) => {
             let o = js_object(env)?;
             set(env, o, c"type", js_string(env, "open")?)?;
-            set(env, o, c"protocol", js_opt_string(env, op.protocol.as_deref())?)?;
-            set(env, o, c"extensions", js_opt_string(env, op.extensions.as_deref())?)?;
+            set(
+                env,
+                o,
+                c"protocol",
+                js_opt_string(env, op.protocol.as_deref())?,
+            )?;
+            set(
+                env,
+                o,
+                c"extensions",
+                js_opt_string(env, op.extensions.as_deref())?,
+            )?;
             set(env, o, c"headers", js_headers(env, &op.headers)?)?;
             object(objs, &mut c.desc, o);
         }
@@ -613,10 +729,19 @@ unsafe fn describe(env: sys::napi_env, c: &mut Collector, objs: &mut Vec<sys::na
         Event::Failed(e) => {
             let o = js_object(env)?;
             set(env, o, c"type", js_string(env, "failed")?)?;
-            set(env, o, c"error", js_error(env, e.kind(), &e.to_string(), e.close_code())?)?;
+            set(
+                env,
+                o,
+                c"error",
+                js_error(env, e.kind(), &e.to_string(), e.close_code())?,
+            )?;
             object(objs, &mut c.desc, o);
         }
-        Event::Closed(i) => object(objs, &mut c.desc, close_info_object(env, Some("closed"), &i)?),
+        Event::Closed(i) => object(
+            objs,
+            &mut c.desc,
+            close_info_object(env, Some("closed"), &i)?,
+        ),
         other => {
             // An event added to the core after this binding was written.
             let o = js_object(env)?;
@@ -664,7 +789,12 @@ fn code16(env: &Env, code: f64, kind: &str) -> Result<u16> {
     if code.fract() == 0.0 && (0.0..=65535.0).contains(&code) {
         Ok(code as u16)
     } else {
-        Err(throw_raw(env, kind, &format!("close code {code} is not valid"), 1006))
+        Err(throw_raw(
+            env,
+            kind,
+            &format!("close code {code} is not valid"),
+            1006,
+        ))
     }
 }
 
@@ -680,13 +810,18 @@ impl NativeConnection {
     #[napi(factory)]
     pub fn server(env: Env, options: Option<Object>) -> Result<Self> {
         let config = config_from(&env, options)?;
-        Connection::server(config).map(Self::wrap).map_err(|e| throw(&env, &e))
+        Connection::server(config)
+            .map(Self::wrap)
+            .map_err(|e| throw(&env, &e))
     }
 
     /// A client connection for `url`; its upgrade request is queued as output at once.
     #[napi(factory)]
     pub fn client(env: Env, url: String, options: Option<Object>) -> Result<Self> {
-        let mut opts = ClientOptions { url, ..Default::default() };
+        let mut opts = ClientOptions {
+            url,
+            ..Default::default()
+        };
         if let Some(o) = &options {
             opts.origin = get_string(&env, o, "origin")?;
             if let Some(flat) = get_strings(&env, o, "headers")? {
@@ -697,11 +832,16 @@ impl NativeConnection {
                     Some(flat) => headers_from_flat(&env, flat)?,
                     None => Vec::new(),
                 };
-                opts.proxy = Some(ProxyOptions { authorization: get_string(&env, o, "proxyAuthorization")?, headers });
+                opts.proxy = Some(ProxyOptions {
+                    authorization: get_string(&env, o, "proxyAuthorization")?,
+                    headers,
+                });
             }
         }
         let config = config_from(&env, options)?;
-        Connection::client(config, opts, Box::new(OsRandom)).map(Self::wrap).map_err(|e| throw(&env, &e))
+        Connection::client(config, opts, Box::new(OsRandom))
+            .map(Self::wrap)
+            .map_err(|e| throw(&env, &e))
     }
 
     /// An already-open connection (RFC 8441 / RFC 9220 post-handshake mode).
@@ -718,7 +858,9 @@ impl NativeConnection {
             Role::Client => Some(Box::new(OsRandom)),
             Role::Server => None,
         };
-        Connection::open(role, config, opts, random).map(Self::wrap).map_err(|e| throw(&env, &e))
+        Connection::open(role, config, opts, random)
+            .map(Self::wrap)
+            .map_err(|e| throw(&env, &e))
     }
 
     fn collect(&mut self, env: &Env, desc: Unknown) -> Result<Raw> {
@@ -768,16 +910,30 @@ impl NativeConnection {
                 let mut v = ptr::null_mut();
                 if self.c.wide {
                     let t = &self.c.text16;
-                    check(sys::napi_create_string_utf16(raw_env, t.as_ptr(), t.len() as isize, &mut v))?;
+                    check(sys::napi_create_string_utf16(
+                        raw_env,
+                        t.as_ptr(),
+                        t.len() as isize,
+                        &mut v,
+                    ))?;
                 } else {
                     let t = &self.c.text8;
-                    check(sys::napi_create_string_latin1(raw_env, t.as_ptr().cast(), t.len() as isize, &mut v))?;
+                    check(sys::napi_create_string_latin1(
+                        raw_env,
+                        t.as_ptr().cast(),
+                        t.len() as isize,
+                        &mut v,
+                    ))?;
                 }
                 Some(v)
             } else {
                 None
             };
-            let blob = if self.c.has_blob { Some(js_buffer(raw_env, &mut self.c.blob)?) } else { None };
+            let blob = if self.c.has_blob {
+                Some(js_buffer(raw_env, &mut self.c.blob)?)
+            } else {
+                None
+            };
             if flags & F_ARRAY == 0 {
                 return Ok(Raw(match (text, blob) {
                     (Some(t), _) => t,
@@ -789,7 +945,12 @@ impl NativeConnection {
             let overflow_desc = if overflow {
                 let mut data = ptr::null_mut();
                 let mut ab = ptr::null_mut();
-                check(sys::napi_create_arraybuffer(raw_env, n * 4, &mut data, &mut ab))?;
+                check(sys::napi_create_arraybuffer(
+                    raw_env,
+                    n * 4,
+                    &mut data,
+                    &mut ab,
+                ))?;
                 if n > 0 {
                     ptr::copy_nonoverlapping(self.c.desc.as_ptr(), data as *mut u32, n);
                 }
@@ -859,7 +1020,8 @@ impl NativeConnection {
     /// Records that the transport accepted `n` bytes of `pendingOutput()`.
     #[napi]
     pub fn consume_output(&mut self, n: f64) {
-        self.conn.consume_output(if n > 0.0 { n as usize } else { 0 });
+        self.conn
+            .consume_output(if n > 0.0 { n as usize } else { 0 });
     }
 
     #[napi]
@@ -875,8 +1037,14 @@ impl NativeConnection {
     /// `kind`: 0 text, 1 binary.
     #[napi]
     pub fn send_fragment(&mut self, env: Env, kind: u32, data: &[u8], fin: bool) -> Result<()> {
-        let kind = if kind == 0 { DataKind::Text } else { DataKind::Binary };
-        self.conn.send_fragment(kind, data, fin).map_err(|e| throw(&env, &e))
+        let kind = if kind == 0 {
+            DataKind::Text
+        } else {
+            DataKind::Binary
+        };
+        self.conn
+            .send_fragment(kind, data, fin)
+            .map_err(|e| throw(&env, &e))
     }
 
     #[napi]
@@ -892,7 +1060,11 @@ impl NativeConnection {
     /// W3C-style close: `code` < 0 means none.
     #[napi]
     pub fn close(&mut self, env: Env, code: f64, reason: String) -> Result<()> {
-        let code = if code < 0.0 { None } else { Some(code16(&env, code, "invalid_close_code_for_app")?) };
+        let code = if code < 0.0 {
+            None
+        } else {
+            Some(code16(&env, code, "invalid_close_code_for_app")?)
+        };
         self.conn.close(code, &reason).map_err(|e| throw(&env, &e))
     }
 
@@ -900,28 +1072,55 @@ impl NativeConnection {
     #[napi]
     pub fn close_with(&mut self, env: Env, code: f64, reason: String) -> Result<()> {
         let code = code16(&env, code, "invalid_close_code")?;
-        self.conn.close_with(code, &reason).map_err(|e| throw(&env, &e))
+        self.conn
+            .close_with(code, &reason)
+            .map_err(|e| throw(&env, &e))
     }
 
     /// `headers`: flat name/value list.
     #[napi]
-    pub fn accept(&mut self, env: Env, protocol: Option<String>, headers: Vec<String>) -> Result<()> {
+    pub fn accept(
+        &mut self,
+        env: Env,
+        protocol: Option<String>,
+        headers: Vec<String>,
+    ) -> Result<()> {
         let headers = headers_from_flat(&env, headers)?;
-        self.conn.accept(AcceptOptions { protocol, headers }).map_err(|e| throw(&env, &e))
+        self.conn
+            .accept(AcceptOptions { protocol, headers })
+            .map_err(|e| throw(&env, &e))
     }
 
     #[napi]
-    pub fn reject(&mut self, env: Env, status: u32, headers: Vec<String>, body: &[u8]) -> Result<()> {
+    pub fn reject(
+        &mut self,
+        env: Env,
+        status: u32,
+        headers: Vec<String>,
+        body: &[u8],
+    ) -> Result<()> {
         let headers = headers_from_flat(&env, headers)?;
-        let status = u16::try_from(status).map_err(|_| invalid_input(&env, "status out of range"))?;
-        self.conn.reject(status, &headers, body).map_err(|e| throw(&env, &e))
+        let status =
+            u16::try_from(status).map_err(|_| invalid_input(&env, "status out of range"))?;
+        self.conn
+            .reject(status, &headers, body)
+            .map_err(|e| throw(&env, &e))
     }
 
     #[napi]
-    pub fn respond(&mut self, env: Env, status: u32, headers: Vec<String>, body: &[u8]) -> Result<()> {
+    pub fn respond(
+        &mut self,
+        env: Env,
+        status: u32,
+        headers: Vec<String>,
+        body: &[u8],
+    ) -> Result<()> {
         let headers = headers_from_flat(&env, headers)?;
-        let status = u16::try_from(status).map_err(|_| invalid_input(&env, "status out of range"))?;
-        self.conn.respond(status, &headers, body).map_err(|e| throw(&env, &e))
+        let status =
+            u16::try_from(status).map_err(|_| invalid_input(&env, "status out of range"))?;
+        self.conn
+            .respond(status, &headers, body)
+            .map_err(|e| throw(&env, &e))
     }
 
     #[napi(getter)]
@@ -991,7 +1190,16 @@ mod tests {
     #[test]
     fn transcodes_like_std() {
         let long = "abcdefghijklmnopé€😀xyz12345678".repeat(20);
-        for s in ["", "abc", "é", "€uro", "😀", "a😀é€", "\u{10FFFF}\u{800}\u{7FF}\u{80}\u{FFFF}", &long] {
+        for s in [
+            "",
+            "abc",
+            "é",
+            "€uro",
+            "😀",
+            "a😀é€",
+            "\u{10FFFF}\u{800}\u{7FF}\u{80}\u{FFFF}",
+            &long,
+        ] {
             let mut out = Vec::new();
             utf8_to_utf16(s.as_bytes(), &mut out);
             assert_eq!(out, s.encode_utf16().collect::<Vec<_>>(), "{s}");
