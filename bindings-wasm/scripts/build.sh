@@ -28,7 +28,7 @@ wasm-bindgen --target web --out-dir pkg/web "$wasm"
 opt="$here/node_modules/.bin/wasm-opt"
 if [ -x "$opt" ]; then
     for d in pkg/node pkg/web; do
-        "$opt" -O3 --enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+        "$opt" -O3 --strip-debug --strip-producers --enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
             --enable-mutable-globals --enable-reference-types --enable-multivalue \
             "$d/wsengine_wasm_bg.wasm" -o "$d/wsengine_wasm_bg.wasm.opt"
         mv "$d/wsengine_wasm_bg.wasm.opt" "$d/wsengine_wasm_bg.wasm"
