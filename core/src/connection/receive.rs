@@ -308,10 +308,9 @@ impl Connection {
                 if let Some(key) = mask {
                     apply_mask(scratch, key, offset);
                 }
-                let budget = self
-                    .config
-                    .max_message_size
-                    .saturating_sub(m.size - m.buf.len());
+                // The decompressor counts the whole message against the limit itself
+                // (delivered chunks included), so it gets the limit, not what is left.
+                let budget = self.config.max_message_size;
                 let before = m.buf.len();
                 match self.pmd.as_mut() {
                     Some(p) => p.inflate(scratch, &mut m.buf, budget)?,
@@ -371,10 +370,7 @@ impl Connection {
             #[cfg(feature = "deflate")]
             if let Some(m) = self.recv.message.as_mut() {
                 if m.compressed {
-                    let budget = self
-                        .config
-                        .max_message_size
-                        .saturating_sub(m.size - m.buf.len());
+                    let budget = self.config.max_message_size;
                     let before = m.buf.len();
                     if let Some(p) = self.pmd.as_mut() {
                         p.finish_message(&mut m.buf, budget)?;

@@ -964,3 +964,52 @@ fn send_uncompressed_opts_out_of_deflate() {
     c.close(Some(1000), "").unwrap();
     assert!(c.send_uncompressed(DataKind::Binary, b"d").is_err());
 }
+
+#[cfg(feature = "deflate")]
+#[test]
+fn compressed_message_in_chunks_counts_its_size_once() {
+    // 200 bytes of text, delivered in chunks of 16, with a limit of 200: exactly at the limit.
+    let config = Config {
+        delivery: Delivery::Chunks(16),
+        max_message_size: 200,
+        ..Config::default()
+    };
+    let open = OpenOptions {
+        extensions: Some("permessage-deflate".into()),
+        ..OpenOptions::default()
+    };
+    let mut c = Connection::open(
+        Role::Client,
+        Config::default(),
+        open.clone(),
+        Some(test_random()),
+    )
+    .unwrap();
+    let mut s = Connection::open(Role::Server, config, open, None).unwrap();
+    let text: String = (0..200)
+        .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
+        .collect();
+    c.send_fragment(DataKind::Text, b"", false).unwrap();
+    c.send_fragment(DataKind::Text, text.as_bytes(), true)
+        .unwrap();
+    // Compressed: a fresh client sending a whole message.
+    c.send_text(&text).unwrap();
+    let bytes = c.take_output();
+    for b in bytes.chunks(7) {
+        s.receive(b);
+    }
+    let mut joined = Vec::new();
+    let mut lasts = 0;
+    for e in s.drain_events() {
+        match e {
+            Event::Chunk(ch) => {
+                joined.extend_from_slice(&ch.data);
+                lasts += usize::from(ch.last);
+            }
+            Event::Open(_) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(lasts, 2);
+    assert_eq!(joined, [text.as_bytes(), text.as_bytes()].concat());
+}
