@@ -16,8 +16,9 @@ impl Connection {
     /// 1000 or 3000–4999 and `reason` at most 123 bytes. With no code and an empty reason the
     /// close frame has no body; with no code and a reason, 1000 is used.
     ///
-    /// Closing while connecting or when already closing is a no-op, as in the W3C API
-    /// (a connecting server should [`Connection::reject`] instead).
+    /// Closing while connecting abandons the handshake, as the W3C API does (no close frame
+    /// can be sent yet; [`Event::Closed`] with 1006 follows; a connecting server should rather
+    /// [`Connection::reject`]). Closing when already closing or closed is a no-op.
     pub fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
         if let Some(c) = code {
             if !close::is_valid_app_code(c) {
@@ -49,7 +50,12 @@ impl Connection {
     fn start_close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
         match self.state {
             State::Open => {}
-            State::Connecting | State::Closing | State::Closed => return Ok(()),
+            State::Connecting => {
+                self.abandon_opening();
+                self.finish(false);
+                return Ok(());
+            }
+            State::Closing | State::Closed => return Ok(()),
         }
         self.send_close_frame(code, reason);
         self.initiated_by = Some(Side::Local);

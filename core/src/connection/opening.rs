@@ -564,6 +564,11 @@ impl Connection {
         }
     }
 
+    /// Forgets the handshake in progress (the application closed while connecting).
+    pub(super) fn abandon_opening(&mut self) {
+        self.opening = Opening::Done;
+    }
+
     /// The opening handshake took longer than `handshake_timeout`.
     pub(super) fn opening_timed_out(&mut self) {
         if matches!(self.opening, Opening::ServerReading { .. }) {

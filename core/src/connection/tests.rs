@@ -860,6 +860,17 @@ fn nothing_panics_on_misuse() {
     assert!(s.send_text("x").is_err());
     assert!(s.accept(AcceptOptions::default()).is_err());
     assert!(s.close(Some(1000), "").is_ok());
+    // Closing while connecting abandons the handshake (W3C: the connection fails, 1006).
+    assert_eq!(s.state(), State::Closed);
+    assert!(matches!(
+        s.poll_event(),
+        Some(Event::Closed(CloseInfo {
+            code: 1006,
+            was_clean: false,
+            ..
+        }))
+    ));
+    assert!(s.take_output().is_empty());
     s.consume_output(1000);
     s.receive_eof();
     s.receive(b"more");
