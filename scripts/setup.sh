@@ -10,7 +10,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # --- Debian packages: Chromium for browser tests, Debian's rustc-web + std source for WASM. ---
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium chromium-driver)
-[ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/src ] || need_apt+=(rustc-web cargo-web rust-web-src)
+[ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] && [ -d /usr/lib/rustlib/src ] || need_apt+=(rustc-web cargo-web rust-web-src)
 if [ ${#need_apt[@]} -gt 0 ]; then
     log "apt-get install ${need_apt[*]}"
     as_root apt-get update -qq
