@@ -2,7 +2,8 @@
 //! alternately on the same stream (A, B, A, B, ...), each pair gives a ratio, and the median
 //! ratio is reported. Writes `target/bench-ratios.json` for `scripts/bench_report.py`.
 //!
-//! `cargo bench -p wsengine --bench ratios`
+//! `cargo bench -p wsengine --bench ratios` (`RATIO_PAIRS=N` pairs per workload, default 41;
+//! `RATIO_FILTER=small` runs the workloads whose name contains it).
 
 mod common;
 
@@ -33,7 +34,11 @@ fn main() {
         "{:<10} {:<28} {:>12} {:>12} {:>8}",
         "path", "workload", "wsengine", "baseline", "ratio"
     );
-    for w in common::workloads() {
+    let filter = std::env::var("RATIO_FILTER").unwrap_or_default();
+    for w in common::workloads()
+        .into_iter()
+        .filter(|w| w.name.contains(filter.as_str()))
+    {
         assert_eq!(
             common::engine_receive(&w.stream),
             common::baseline_receive(&w.stream)
