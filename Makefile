@@ -9,9 +9,10 @@ demo:
 test:
 	bash scripts/test.sh
 
-## Runs the Rust benchmarks (see docs/benchmarks.md).
+## Runs the Rust benchmarks and rewrites docs/benchmarks.md.
 bench:
-	cargo bench -p wsengine --bench throughput
+	cargo bench -p wsengine --bench ratios
+	python3 scripts/bench_report.py
 
 ## Long fuzzing run of every target (see fuzz/README.md).
 fuzz:

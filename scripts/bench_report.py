@@ -46,23 +46,19 @@ def machine() -> str:
 
 def main() -> int:
     rows = []
-    for group in ["receive", "send"]:
-        gdir = os.path.join(CRIT, group, "wsengine")
-        if not os.path.isdir(gdir):
-            continue
-        for workload in sorted(os.listdir(gdir)):
-            ours = estimate(group, "wsengine", workload)
-            base = estimate(group, "baseline", workload)
-            if ours is None or base is None:
-                continue
-            target = TARGETS.get((group, workload))
-            ratio = ours / base
-            verdict = "" if target is None else ("met" if ratio <= target else "**not met**")
-            rows.append(f"| {group} | {workload} | {fmt(ours)} | {fmt(base)} | {ratio:.2f}× | "
-                        f"{'' if target is None else f'≤ {target}×'} {verdict} |")
-    if not rows:
-        print("no criterion results: run `make bench` first", file=sys.stderr)
+    ratios_path = os.path.join(ROOT, "target", "bench-ratios.json")
+    if not os.path.exists(ratios_path):
+        print("no results: run `make bench` first", file=sys.stderr)
         return 1
+    with open(ratios_path) as f:
+        results = json.load(f)
+    for r in results:
+        group, workload, ratio = r["path"], r["workload"], r["ratio"]
+        target = TARGETS.get((group, workload))
+        verdict = "" if target is None else ("met" if ratio <= target else "**not met**")
+        rows.append(f"| {group} | {workload} | {fmt(r['wsengine_s'] * 1e9)} | {fmt(r['baseline_s'] * 1e9)} | "
+                    f"{ratio:.2f}× | {'' if target is None else f'≤ {target}×'} {verdict} |")
+    pairs = results[0]["pairs"] if results else 0
     text = f"""# Benchmarks
 
 Measured on {date.today().isoformat()}: {machine()}. These machines are shared and noisy; only the
@@ -70,8 +66,13 @@ ratios, measured in the same run, mean anything.
 
 ## Rust core: the engine next to a speed-of-light loop
 
-`make bench` (= `cargo bench -p wsengine --bench throughput`), then
-`python3 scripts/bench_report.py` to rewrite this file.
+`make bench` runs `cargo bench -p wsengine --bench ratios` (the table below), then
+`python3 scripts/bench_report.py`, which rewrites this file; `cargo bench -p wsengine --bench
+throughput` gives criterion's detailed statistics for the same workloads.
+
+The two implementations run alternately on the same stream ({pairs} pairs per row); each pair
+gives a ratio and the table shows the medians, so load on the machine that comes and goes hits
+both sides alike.
 
 Each workload is a byte stream of client frames (masked) fed in 64 KiB chunks to a server
 `Connection`; every message is taken out as an owned `String`/`Vec<u8>` event. The baseline is the
@@ -80,7 +81,7 @@ least any receiver must do with the same stream: parse the header, copy the payl
 queue the same messages on a server `Connection` next to a loop that writes header + payload into
 a reused buffer.
 
-| path | workload | wsengine | baseline | ratio | target |
+| path | workload | wsengine (median) | baseline (median) | ratio (median of pairs) | target |
 |---|---|---:|---:|---:|---|
 """ + "\n".join(rows) + """
 
