@@ -22,6 +22,12 @@ const createApi = load(path.join(__dirname, 'pkg', 'api.cjs'));
 let memBuf = null;
 module.exports = createApi(native, {
   bytes: (u8) => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength),
+  copy(view) {
+    // allocUnsafe: no zero-fill of memory that is overwritten at once.
+    const b = Buffer.allocUnsafe(view.length);
+    b.set(view);
+    return b;
+  },
   text(u8, start, end, ascii) {
     if (memBuf === null || memBuf.buffer !== u8.buffer) memBuf = Buffer.from(u8.buffer);
     return ascii ? memBuf.latin1Slice(start, end) : memBuf.utf8Slice(start, end);

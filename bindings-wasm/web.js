@@ -16,6 +16,7 @@ export default async function init(input) {
   await initWasm(input);
   api = createApi(native, {
     bytes: (u8) => u8,
+    copy: (view) => view.slice(),
     text: (u8, start, end) => decoder.decode(u8.subarray(start, end)),
   });
   Connection = api.Connection;

@@ -41,4 +41,10 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     log "cargo install cargo-fuzz"
     cargo install cargo-fuzz --locked --quiet
 fi
+# --- wasm-bindgen CLI for bindings-wasm: the version pinned in bindings-wasm/Cargo.toml. ---
+WASM_BINDGEN_VERSION=0.2.130
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+    log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --no-default-features --debug --quiet
+fi
 log "ready"

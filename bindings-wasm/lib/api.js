@@ -7,6 +7,7 @@
 // index.js) and pkg/api.mjs (web entry web.js) from this file. `createApi(native, env)`:
 //   native: the wasm-bindgen module (NativeConnection, Inspector, wasmMemory, deflateSupported)
 //   env.bytes(u8): how a fresh Uint8Array is handed out (Node: as a Buffer, no copy)
+//   env.copy(view): a fresh copy of a view of wasm memory (Node: an unzeroed Buffer)
 //   env.text(u8, start, end, ascii): decodes UTF-8 from wasm memory (`u8` spans all of it)
 
 function createApi(native, env) {
@@ -58,7 +59,7 @@ function createApi(native, env) {
     const blobLen = U32[info + 5];
     const text = textLen === 0 ? '' : env.text(U8, textPtr, textPtr + textLen, U32[info + 7] === 1);
     // One copy of every payload of the call; events get views of it.
-    const blob = blobLen === 0 ? EMPTY_BYTES : env.bytes(U8.slice(blobPtr, blobPtr + blobLen));
+    const blob = blobLen === 0 ? EMPTY_BYTES : env.copy(U8.subarray(blobPtr, blobPtr + blobLen));
     const events = [];
     const end = d0 + n;
     let i = d0;
