@@ -210,7 +210,7 @@ function main() {
   } catch {}
   console.log(`node ${process.version}, ws ${wsVersion}${bufferutil ? ' + bufferutil' : ''}, ${os.cpus()[0].model}, ${os.cpus().length} cores`);
   console.log('');
-  console.log('| case | wsengine-wasm msg/s | ws msg/s | wasm MB/s | ws MB/s | native SOL MB/s | wasm vs ws | wasm vs native SOL |');
+  console.log('| case | wsengine-wasm msg/s | ws msg/s | wasm MB/s | ws MB/s | native SOL MB/s | wasm speed ÷ ws speed | wasm time ÷ native SOL time |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of cases()) {
     if (filter && !c.name.includes(filter)) continue;
@@ -228,7 +228,7 @@ function main() {
     const mb = c.stream.length / 1e6;
     const f = (x) => Math.round(x).toLocaleString('en-US');
     console.log(
-      `| ${c.name} | ${f(c.messages / ours)} | ${f(c.messages / theirs)} | ${(mb / ours).toFixed(0)} | ${(mb / theirs).toFixed(0)} | ${(mb / native).toFixed(0)} | ${(theirs / ours).toFixed(2)}× faster | ${(ours / native).toFixed(2)}× slower |`
+      `| ${c.name} | ${f(c.messages / ours)} | ${f(c.messages / theirs)} | ${(mb / ours).toFixed(0)} | ${(mb / theirs).toFixed(0)} | ${(mb / native).toFixed(0)} | ${(theirs / ours).toFixed(2)}× | ${(ours / native).toFixed(2)}× |`
     );
   }
 }

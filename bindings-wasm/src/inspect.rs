@@ -231,15 +231,23 @@ impl Inspector {
                 }
                 Ok(Some((head, len))) => {
                     j.str("kind", "request")
-                        .str("startLine", &format!("{} {} HTTP/1.{}", head.method, head.target, head.minor_version))
+                        .str(
+                            "startLine",
+                            &format!(
+                                "{} {} HTTP/1.{}",
+                                head.method, head.target, head.minor_version
+                            ),
+                        )
                         .headers("headers", &head.headers);
                     match classify(head) {
                         Ok(Classified::Upgrade(r)) => {
-                            j.strs("protocols", &r.protocols).strs("offeredExtensions", &r.extensions);
+                            j.strs("protocols", &r.protocols)
+                                .strs("offeredExtensions", &r.extensions);
                             (len, None, true)
                         }
                         Ok(Classified::PlainHttp(_)) => {
-                            j.num("status", 0.0).str("error", "not a WebSocket upgrade request");
+                            j.num("status", 0.0)
+                                .str("error", "not a WebSocket upgrade request");
                             (len, None, false)
                         }
                         Err(Rejection { status, reason, .. }) => {
@@ -259,17 +267,25 @@ impl Inspector {
                 }
                 Ok(Some((head, len))) => {
                     j.str("kind", "response")
-                        .str("startLine", &format!("HTTP/1.{} {} {}", head.minor_version, head.status, head.reason))
+                        .str(
+                            "startLine",
+                            &format!(
+                                "HTTP/1.{} {} {}",
+                                head.minor_version, head.status, head.reason
+                            ),
+                        )
                         .headers("headers", &head.headers);
-                    let protocol = header_value(&head.headers, "sec-websocket-protocol").map(String::from);
+                    let protocol =
+                        header_value(&head.headers, "sec-websocket-protocol").map(String::from);
                     if self.extensions.is_none() {
-                        self.extensions =
-                            header_value(&head.headers, "sec-websocket-extensions").map(String::from);
+                        self.extensions = header_value(&head.headers, "sec-websocket-extensions")
+                            .map(String::from);
                     }
                     if head.status == 101 {
                         (len, protocol, true)
                     } else {
-                        j.num("status", head.status.into()).str("error", "the server refused the upgrade");
+                        j.num("status", head.status.into())
+                            .str("error", "the server refused the upgrade");
                         (len, None, false)
                     }
                 }

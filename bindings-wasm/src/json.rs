@@ -160,7 +160,10 @@ mod tests {
     #[test]
     fn writes_objects() {
         let mut j = Json::object();
-        j.str("a", "x\"y\n\u{1}").num("n", 1000.0).opt_str("z", None).bool("b", true);
+        j.str("a", "x\"y\n\u{1}")
+            .num("n", 1000.0)
+            .opt_str("z", None)
+            .bool("b", true);
         assert_eq!(
             j.end().as_str(),
             r#"{"a":"x\"y\n\u0001","n":1000,"z":null,"b":true}"#

@@ -21,8 +21,8 @@
 use wasm_bindgen::prelude::*;
 
 use wsengine::{
-    AcceptOptions, ClientOptions, CloseInfo, Config, Connection, DataKind, Delivery, Event,
-    Header, OpenOptions, ProxyOptions, Request, Role, Side, State,
+    AcceptOptions, ClientOptions, CloseInfo, Config, Connection, DataKind, Delivery, Event, Header,
+    OpenOptions, ProxyOptions, Request, Role, Side, State,
 };
 
 mod inspect;
@@ -489,7 +489,11 @@ fn code16(code: f64, kind: &str) -> Result<u16, JsValue> {
     if code.fract() == 0.0 && (0.0..=65535.0).contains(&code) {
         Ok(code as u16)
     } else {
-        Err(js_error(kind, &format!("close code {code} is not valid"), 1006))
+        Err(js_error(
+            kind,
+            &format!("close code {code} is not valid"),
+            1006,
+        ))
     }
 }
 
@@ -699,14 +703,23 @@ impl NativeConnection {
     }
 
     /// `headers`: flat name/value list.
-    pub fn accept(&mut self, protocol: Option<String>, headers: Vec<String>) -> Result<(), JsValue> {
+    pub fn accept(
+        &mut self,
+        protocol: Option<String>,
+        headers: Vec<String>,
+    ) -> Result<(), JsValue> {
         let headers = headers_from_flat(headers)?;
         self.conn
             .accept(AcceptOptions { protocol, headers })
             .map_err(|e| throw(&e))
     }
 
-    pub fn reject(&mut self, status: u32, headers: Vec<String>, body: &[u8]) -> Result<(), JsValue> {
+    pub fn reject(
+        &mut self,
+        status: u32,
+        headers: Vec<String>,
+        body: &[u8],
+    ) -> Result<(), JsValue> {
         let headers = headers_from_flat(headers)?;
         let status = u16::try_from(status).map_err(|_| invalid_input("status out of range"))?;
         self.conn
@@ -714,7 +727,12 @@ impl NativeConnection {
             .map_err(|e| throw(&e))
     }
 
-    pub fn respond(&mut self, status: u32, headers: Vec<String>, body: &[u8]) -> Result<(), JsValue> {
+    pub fn respond(
+        &mut self,
+        status: u32,
+        headers: Vec<String>,
+        body: &[u8],
+    ) -> Result<(), JsValue> {
         let headers = headers_from_flat(headers)?;
         let status = u16::try_from(status).map_err(|_| invalid_input("status out of range"))?;
         self.conn
@@ -776,7 +794,15 @@ mod tests {
 
     #[test]
     fn utf16_lengths() {
-        for s in ["", "abc", "é", "€uro", "😀", "a😀é€", "\u{10FFFF}\u{800}\u{7FF}"] {
+        for s in [
+            "",
+            "abc",
+            "é",
+            "€uro",
+            "😀",
+            "a😀é€",
+            "\u{10FFFF}\u{800}\u{7FF}",
+        ] {
             assert_eq!(utf16_len(s.as_bytes()), s.encode_utf16().count(), "{s}");
         }
     }

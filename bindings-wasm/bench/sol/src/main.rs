@@ -47,10 +47,13 @@ fn baseline_receive(stream: &[u8]) -> usize {
                 (&head_buf[..], take)
             };
             let parsed = match buf.get(1).map(|b| b & 0x7f) {
-                Some(126) if buf.len() >= 8 => Some((u16::from_be_bytes([buf[2], buf[3]]) as usize, 4)),
-                Some(127) if buf.len() >= 14 => {
-                    Some((u64::from_be_bytes(buf[2..10].try_into().unwrap()) as usize, 10))
+                Some(126) if buf.len() >= 8 => {
+                    Some((u16::from_be_bytes([buf[2], buf[3]]) as usize, 4))
                 }
+                Some(127) if buf.len() >= 14 => Some((
+                    u64::from_be_bytes(buf[2..10].try_into().unwrap()) as usize,
+                    10,
+                )),
                 Some(l) if l < 126 && buf.len() >= 6 => Some((l as usize, 2)),
                 _ => None,
             };
