@@ -24,9 +24,11 @@ fn random() -> Box<dyn wsengine::RandomSource> {
 fn extended_connect_then_open_connections() {
     // Client side: the header list its HTTP/2 stack sends on a new stream.
     let url = parse_url("wss://example.com/chat?room=7").unwrap();
+    // permessage-deflate is offered when the build has it.
+    let offer = cfg!(feature = "deflate").then(|| "permessage-deflate".to_string());
     let options = ClientRequestOptions {
         protocols: vec!["chat".into(), "v2.chat".into()],
-        extensions: Some("permessage-deflate".into()),
+        extensions: offer.clone(),
         ..ClientRequestOptions::default()
     };
     let request = extended_connect_request(&url, &options).unwrap();
@@ -47,8 +49,7 @@ fn extended_connect_then_open_connections() {
     assert_eq!(req.path, "/chat");
     let protocol = select_protocol(&req.protocols, &["v2.chat"]);
     assert_eq!(protocol.as_deref(), Some("v2.chat"));
-    let response =
-        extended_connect_response(protocol.as_deref(), Some("permessage-deflate"), &[]).unwrap();
+    let response = extended_connect_response(protocol.as_deref(), offer.as_deref(), &[]).unwrap();
     let accepted = validate_extended_connect_response(&response, &options.protocols).unwrap();
     assert_eq!(accepted.protocol.as_deref(), Some("v2.chat"));
 
@@ -67,10 +68,12 @@ fn extended_connect_then_open_connections() {
     .unwrap();
     let mut server = Connection::open(Role::Server, Config::default(), open, None).unwrap();
     assert_eq!(client.protocol(), Some("v2.chat"));
-    assert!(server.extensions().unwrap().contains("permessage-deflate"));
     client.send_text(&"over h2 ".repeat(50)).unwrap();
     let bytes = client.take_output();
-    assert_eq!(bytes[0] & 0x40, 0x40, "compressed (RSV1)");
+    if cfg!(feature = "deflate") {
+        assert!(server.extensions().unwrap().contains("permessage-deflate"));
+        assert_eq!(bytes[0] & 0x40, 0x40, "compressed (RSV1)");
+    }
     server.receive(&bytes);
     let events: Vec<Event> = server.drain_events().collect();
     assert!(matches!(events.last(), Some(Event::Text(t)) if *t == "over h2 ".repeat(50)));
