@@ -479,3 +479,59 @@ fn invalid_utf8_at_every_position_fails_fast_1007() {
     });
     assert!(peak < 256 << 10, "peak {peak} bytes");
 }
+
+/// `max_output_buffer` bounds what is queued, framing included: with auto-fragmentation into
+/// 1-byte frames a client writes 7 bytes per payload byte, and an incompressible message can
+/// grow when deflated. (Fuzzing found sends accepted under the limit that queued 7× it.)
+#[test]
+fn output_limit_counts_frame_headers_and_deflate_growth() {
+    let _serial = serial();
+    let random = || -> Box<dyn wsengine::RandomSource> { Box::new(|d: &mut [u8]| d.fill(7)) };
+    let mut extensions = vec![None];
+    if cfg!(feature = "deflate") {
+        extensions.push(Some("permessage-deflate".to_string()));
+    }
+    for frame in [Some(1), Some(100), None] {
+        for ext in &extensions {
+            let mut config = Config::default();
+            config.max_output_buffer = 4096;
+            config.max_outgoing_frame_size = frame;
+            let options = OpenOptions {
+                protocol: None,
+                extensions: ext.clone(),
+            };
+            let mut c =
+                Connection::open(Role::Client, config, options, Some(random())).expect("open");
+            // Incompressible bytes (xorshift), in growing sizes until the buffer is full.
+            let mut s = 0x9e37_79b9_7f4a_7c15u64;
+            let mut noise = |n: usize| -> Vec<u8> {
+                (0..n)
+                    .map(|_| {
+                        s ^= s << 13;
+                        s ^= s >> 7;
+                        s ^= s << 17;
+                        s as u8
+                    })
+                    .collect()
+            };
+            // 4000 bytes fit in one frame, not once split (40 or 4000 headers).
+            let expected = match frame {
+                None => Ok(()),
+                Some(_) => Err(Error::OutputBufferFull),
+            };
+            assert_eq!(c.send_binary(&noise(4000)), expected);
+            let mut refused = 0;
+            for n in (1..400).step_by(37).cycle().take(40) {
+                if c.send_binary(&noise(n)) == Err(Error::OutputBufferFull) {
+                    refused += 1;
+                }
+                assert!(
+                    c.buffered_amount() <= 4096,
+                    "{} bytes queued (frame {frame:?}, {ext:?})",
+                    c.buffered_amount()
+                );
+            }
+            assert!(refused > 0);
+        }
+    }
+}

@@ -96,12 +96,13 @@ impl Connection {
     }
 
     fn send_message(&mut self, kind: DataKind, payload: &[u8]) -> Result<(), Error> {
-        self.check_data_send(payload.len())?;
+        let compress = self.wants_compression(payload.len());
+        self.check_send(payload.len(), compress)?;
         if self.sending_fragmented.is_some() {
             return Err(Error::InvalidState("a fragmented message is in progress"));
         }
         #[cfg(feature = "deflate")]
-        if self.wants_compression(payload.len()) {
+        if compress {
             let mut compressed = Vec::new();
             if let Some(p) = self.pmd.as_mut() {
                 p.deflate(payload, &mut compressed)?;
@@ -127,16 +128,29 @@ impl Connection {
     }
 
     fn check_data_send(&self, len: usize) -> Result<(), Error> {
+        self.check_send(len, false)
+    }
+
+    /// Checks the state, and that `len` payload bytes fit `max_output_buffer` once framed:
+    /// one header per frame of `max_outgoing_frame_size`, and deflate's worst-case growth
+    /// when `compressed` (checked before compressing: a compressed message cannot be
+    /// refused afterwards without desynchronising the peer's context).
+    fn check_send(&self, len: usize, compressed: bool) -> Result<(), Error> {
         if self.state != State::Open || self.close_sent.is_some() {
             return Err(Error::InvalidState("the connection is not open"));
         }
-        if self
-            .out
-            .len()
-            .saturating_add(len)
-            .saturating_add(MAX_HEADER_LEN)
-            > self.config.max_output_buffer
-        {
+        let len = if compressed {
+            // zlib's deflateBound for a raw stream, plus the sync flush.
+            len.saturating_add((len >> 12) + (len >> 14) + 16)
+        } else {
+            len
+        };
+        let frames = self
+            .config
+            .max_outgoing_frame_size
+            .map_or(1, |max| len.div_ceil(max).max(1));
+        let framed = len.saturating_add(frames.saturating_mul(MAX_HEADER_LEN));
+        if self.out.len().saturating_add(framed) > self.config.max_output_buffer {
             return Err(Error::OutputBufferFull);
         }
         Ok(())
