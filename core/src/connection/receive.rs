@@ -279,7 +279,8 @@ impl Connection {
                 apply_mask(&mut control[start..], key, frame.offset);
             }
         } else {
-            self.on_data(piece, frame.mask, frame.offset)?;
+            let rest_of_frame = frame.remaining - n as u64;
+            self.on_data(piece, frame.mask, frame.offset, rest_of_frame)?;
         }
         frame.offset += n;
         frame.remaining -= n as u64;
@@ -293,8 +294,15 @@ impl Connection {
     }
 
     /// Appends a piece of data-frame payload to the message: unmask, inflate, validate.
+    /// `rest_of_frame` is how much of the frame's payload is still to come after `piece`.
     #[inline]
-    fn on_data(&mut self, piece: &[u8], mask: Option<[u8; 4]>, offset: usize) -> Result<(), Error> {
+    fn on_data(
+        &mut self,
+        piece: &[u8],
+        mask: Option<[u8; 4]>,
+        offset: usize,
+        rest_of_frame: u64,
+    ) -> Result<(), Error> {
         let ignore_utf8 = self.config.ignore_utf8_errors;
         let Some(m) = self.recv.message.as_mut() else {
             return Err(Error::UnexpectedContinuation);
@@ -320,11 +328,20 @@ impl Connection {
             }
             #[cfg(not(feature = "deflate"))]
             {
-                let _ = (piece, mask, offset);
+                let _ = (piece, mask, offset, rest_of_frame);
                 return Err(Error::ReservedBits);
             }
         } else {
             let start = m.buf.len();
+            // Make room for the rest of the frame so a large frame is not copied again and
+            // again as the buffer doubles, but commit at most 16x the bytes that arrived
+            // (and at least 4 KiB): a peer cannot make us reserve memory it never sends.
+            let wanted = u64::try_from(piece.len())
+                .unwrap_or(u64::MAX)
+                .saturating_add(rest_of_frame);
+            let cap = piece.len().saturating_mul(RESERVE_AHEAD).max(MIN_RESERVE);
+            m.buf
+                .reserve(usize::try_from(wanted).unwrap_or(usize::MAX).min(cap));
             m.buf.extend_from_slice(piece);
             if let Some(key) = mask {
                 apply_mask(&mut m.buf[start..], key, offset);
@@ -474,6 +491,11 @@ impl Connection {
         }
     }
 }
+
+/// How far ahead of the bytes received the message buffer may grow (see `on_data`).
+const RESERVE_AHEAD: usize = 16;
+/// Reservations up to this size are always allowed.
+const MIN_RESERVE: usize = 4 * 1024;
 
 /// Bytes at the front of the message buffer that may be delivered now: validated UTF-8 up
 /// to a character boundary for text, everything otherwise.
