@@ -535,3 +535,53 @@ fn output_limit_counts_frame_headers_and_deflate_growth() {
         }
     }
 }
+
+/// Frames pipelined behind a request beyond the input limit fail the connection before the
+/// application answers; the stale request must not be accepted afterwards (fuzzing found
+/// `accept` reopening the closed connection: `Open` after `Closed`). Same after end of input.
+#[test]
+fn request_cannot_be_accepted_after_the_connection_failed() {
+    let _serial = serial();
+    let req = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+        Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+        Sec-WebSocket-Version: 13\r\n\r\n";
+    for flood in [true, false] {
+        let mut config = Config::default();
+        config.max_message_size = 1000;
+        let mut server = handshake_server(config);
+        server.receive(req);
+        assert!(matches!(server.poll_event(), Some(Event::Request(_))));
+        let ((), peak) = peak_during(|| {
+            if flood {
+                let frame = masked_frame(0x82, &[0u8; 100]);
+                for _ in 0..1000 {
+                    server.receive(&frame);
+                }
+            } else {
+                server.receive_eof();
+            }
+        });
+        assert!(peak < 16 << 10, "peak {peak} bytes");
+        let evs = events(&mut server);
+        let kind = if flood {
+            "input_buffer_full"
+        } else {
+            "unexpected_eof"
+        };
+        assert!(
+            matches!(&evs[..], [Event::Failed(e), Event::Closed(_)] if e.kind() == kind),
+            "{evs:?}"
+        );
+        assert!(matches!(
+            server.accept(Default::default()),
+            Err(Error::InvalidState(_))
+        ));
+        assert!(matches!(
+            server.reject(403, &[], b""),
+            Err(Error::InvalidState(_))
+        ));
+        assert_eq!(server.state(), State::Closed);
+        assert_eq!(server.poll_event(), None);
+        assert!(server.take_output().is_empty());
+    }
+}

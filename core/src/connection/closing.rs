@@ -160,6 +160,9 @@ impl Connection {
             return;
         }
         self.state = State::Closed;
+        // A request still awaiting `accept`/`reject` (and its pipelined bytes) is void now:
+        // accepting it would reopen a closed connection.
+        self.opening = Default::default();
         self.timers.disarm_all();
         self.recv_discard_message();
         self.deferred_pong = None;
