@@ -197,8 +197,14 @@ pub fn roundtrip(data: &[u8]) {
     }
     let mut ccfg = config(input.client_frame, input.delivery, input.surface_pings);
     let mut scfg = config(input.server_frame, input.delivery / 7, input.surface_pings);
-    ccfg.deflate = input.client_deflate.as_ref().map(DeflateKnobs::config);
-    scfg.deflate = input.server_deflate.as_ref().map(DeflateKnobs::config);
+    // No ratio guard here: it refuses legitimate, very compressible messages by design.
+    let no_ratio = |k: &DeflateKnobs| {
+        let mut d = k.config();
+        d.max_ratio = None;
+        d
+    };
+    ccfg.deflate = input.client_deflate.as_ref().map(no_ratio);
+    scfg.deflate = input.server_deflate.as_ref().map(no_ratio);
     // Negotiate as the handshake would, then open both ends in post-handshake mode.
     let ext = match (&ccfg.deflate, &scfg.deflate) {
         (Some(c), Some(s)) => {
