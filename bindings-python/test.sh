@@ -30,7 +30,7 @@ PY="$VENV/bin/python"
 
 echo "== installing test dependencies"
 "$PY" -m pip install -q --upgrade pip
-"$PY" -m pip install -q pytest websockets wsproto aiohttp mypy
+"$PY" -m pip install -q -r "$ROOT/scripts/requirements-test.txt"
 
 echo "== pip install ./bindings-python"
 "$PY" -m pip install -q --force-reinstall --no-deps "$HERE"
