@@ -140,6 +140,7 @@ impl Connection {
 
     /// The transport reached end of input.
     pub fn receive_eof(&mut self) {
+        self.apply_pending_failure();
         match self.state {
             State::Closed => {}
             State::Connecting => {
@@ -166,6 +167,7 @@ impl Connection {
         self.timers.disarm_all();
         self.recv_discard_message();
         self.deferred_pong = None;
+        self.pending_failure = None;
         let (code, reason) = match (&self.close_received, clean) {
             (Some(CloseFrame { code, reason }), _) => (*code, reason.clone()),
             (None, _) => (close::ABNORMAL, String::new()),

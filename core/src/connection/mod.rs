@@ -70,6 +70,10 @@ pub struct Connection {
     above_high_water: bool,
     /// A pong owed while output was above the high-water mark (only the latest ping's).
     deferred_pong: Option<Vec<u8>>,
+    /// A protocol error found behind data the application has not taken yet: the connection
+    /// fails once those events are taken (see [`Connection::poll_event`]), so the
+    /// application can still answer them, e.g. echo a message that came before a bad frame.
+    pending_failure: Option<Error>,
     protocol: Option<String>,
     extensions: Option<String>,
     timers: Timers,
@@ -111,6 +115,7 @@ impl Connection {
             close_info: None,
             above_high_water: false,
             deferred_pong: None,
+            pending_failure: None,
             protocol: None,
             extensions: None,
             #[cfg(feature = "deflate")]
@@ -149,13 +154,32 @@ impl Connection {
     }
 
     /// The next event, or `None` when every event produced so far has been taken.
+    ///
+    /// When input held complete messages followed by a protocol error, the messages come
+    /// first and the connection is still open while they are taken, so the application can
+    /// answer them; the failure ([`Event::Failed`], then [`Event::Closed`]) takes effect
+    /// when they have all been taken: here, or in [`Connection::handle_timeout`] (whose
+    /// deadline, [`Connection::poll_timeout`], is then due at once) for callers that take
+    /// events with [`Connection::drain_events`].
     pub fn poll_event(&mut self) -> Option<Event> {
+        if self.events.is_empty() {
+            self.apply_pending_failure();
+        }
         self.events.pop_front()
     }
 
+    /// Fails the connection for an error found behind events the application had not taken.
+    fn apply_pending_failure(&mut self) {
+        if let Some(error) = self.pending_failure.take() {
+            self.fail(error);
+        }
+    }
+
     /// Takes every pending event at once (one crossing per input for bindings).
+    /// Like [`Connection::poll_event`] until `None`, so a failure found behind events
+    /// comes after them in the same batch.
     pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
-        self.events.drain(..)
+        core::iter::from_fn(move || self.poll_event())
     }
 
     /// Number of events waiting.

@@ -90,7 +90,12 @@ impl Connection {
             match step {
                 Ok(n) => data = data.get(n..).unwrap_or(&[]),
                 Err(e) => {
-                    self.fail(e);
+                    if self.events.is_empty() {
+                        self.fail(e);
+                    } else {
+                        // Let the application take (and answer) what came before the error.
+                        self.pending_failure = Some(e);
+                    }
                     return;
                 }
             }
@@ -99,6 +104,9 @@ impl Connection {
 
     /// Whether frames are still read: open, or closing while the peer's close is awaited.
     fn reading(&self) -> bool {
+        if self.pending_failure.is_some() {
+            return false;
+        }
         match self.state {
             State::Open => true,
             State::Closing => self.close_received.is_none(),

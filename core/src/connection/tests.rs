@@ -1024,3 +1024,47 @@ fn compressed_message_in_chunks_counts_its_size_once() {
     assert_eq!(lasts, 2);
     assert_eq!(joined, [text.as_bytes(), text.as_bytes()].concat());
 }
+
+/// Autobahn 3.2 / 4.1.3 / 5.15: a message followed by a bad frame in one read. The message
+/// is delivered while the connection is still open, so the application can echo it; the
+/// failure follows once the message has been taken, and the echo goes out before the close.
+#[test]
+fn messages_before_a_protocol_error_can_be_answered() {
+    // Taken one by one with poll_event (the Rust pattern).
+    let mut c = server();
+    let mut input = masked(0x81, b"Hello");
+    input.extend(masked(0xA1, b"bad rsv")); // RSV2 set
+    input.extend(masked(0x89, b"")); // ping: discarded after the failure
+    c.receive(&input);
+    c.handle_timeout(10);
+    assert_eq!(c.poll_event(), Some(Event::Text("Hello".into())));
+    assert_eq!(c.state(), State::Open);
+    c.send_text("Hello").unwrap();
+    assert!(matches!(
+        c.poll_event(),
+        Some(Event::Failed(Error::ReservedBits))
+    ));
+    assert!(matches!(c.poll_event(), Some(Event::Closed(_))));
+    let out = c.take_output();
+    assert_eq!(&out[..7], &[0x81, 0x05, b'H', b'e', b'l', b'l', b'o']);
+    assert_eq!(&out[7..11], &[0x88, out[8], 0x03, 0xEA]); // then close 1002
+    assert_eq!(c.poll_event(), None);
+
+    // Taken in one batch with drain_events (the bindings' pattern): the same order.
+    let mut c = server();
+    let mut input = masked(0x81, b"fragment1fragment2");
+    input.extend(masked(0x00, b"nothing to continue"));
+    c.receive(&input);
+    let all: Vec<Event> = c.drain_events().collect();
+    assert_eq!(all[0], Event::Text("fragment1fragment2".into()));
+    assert!(matches!(
+        all[1],
+        Event::Failed(Error::UnexpectedContinuation)
+    ));
+    assert!(matches!(all[2], Event::Closed(_)));
+
+    // Nothing before the error: it fails at once, as before (fail fast).
+    let mut c = server();
+    c.receive(&masked(0xA1, b"x"));
+    assert_eq!(c.state(), State::Closed);
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds what the conformance suite needs, then runs it against every server and client:
+# the Rust demo and Autobahn examples, the Python and Node example servers, and the Rust,
+# Python and Node Autobahn clients. 127.0.0.1 only; stops by itself; exits non-zero on any
+# case that is not OK. Extra arguments go to conformance.py (e.g. --cases 6.4 --full).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CARGO_TERM_COLOR=never
+cargo build --release -q -p wsengine --examples
+PY="${WSENGINE_PYTHON:-target/python-venv/bin/python}"
+if ! "$PY" -c "import wsengine" 2>/dev/null || [ "${WSENGINE_REBUILD_PY:-0}" = 1 ]; then
+    [ -x "$PY" ] || python3 -m venv target/python-venv
+    "$PY" -m pip install -q --force-reinstall --no-deps ./bindings-python
+fi
+(cd bindings-node && node scripts/build.js >/dev/null)
+exec python3 tests/conformance/conformance.py "$@"
