@@ -76,10 +76,8 @@ fn session(url: &str, echo: bool) -> Result<Session, String> {
                         let _ = conn.send_owned(DataKind::Text, text.into_bytes());
                     }
                 }
-                Event::Binary(data) => {
-                    if echo {
-                        let _ = conn.send_owned(DataKind::Binary, data);
-                    }
+                Event::Binary(data) if echo => {
+                    let _ = conn.send_owned(DataKind::Binary, data);
                 }
                 Event::Rejected(r) => eprintln!("{url}: refused with {} {}", r.status, r.reason),
                 _ => {}
