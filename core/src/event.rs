@@ -51,6 +51,29 @@ pub enum Event {
     Writable,
 }
 
+/// An event handed to the callback of [`crate::Connection::receive_with`]: a whole message
+/// borrowed from the connection's buffer (valid during the call), or any other event.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EventRef<'a> {
+    /// A complete text message, borrowed.
+    Text(&'a str),
+    /// A complete binary message, borrowed.
+    Binary(&'a [u8]),
+    /// Any other event (including messages that were fragmented or compressed).
+    Owned(Event),
+}
+
+impl EventRef<'_> {
+    /// The same event as an owned [`Event`] (copies a lent message).
+    pub fn into_owned(self) -> Event {
+        match self {
+            EventRef::Text(t) => Event::Text(String::from(t)),
+            EventRef::Binary(b) => Event::Binary(b.to_vec()),
+            EventRef::Owned(e) => e,
+        }
+    }
+}
+
 /// What the peer agreed to in the opening handshake.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Opened {

@@ -93,6 +93,18 @@ pub fn into_string_validated(bytes: Vec<u8>) -> String {
     }
 }
 
+/// Views bytes that were just validated (by `simdutf8` or a [`Utf8Cursor`]) as `&str`
+/// without validating again. In debug builds the claim is checked.
+#[inline]
+pub fn as_str_validated(bytes: &[u8]) -> &str {
+    debug_assert!(core::str::from_utf8(bytes).is_ok());
+    #[allow(unsafe_code)]
+    // SAFETY: every caller validated `bytes` completely right before the call.
+    unsafe {
+        core::str::from_utf8_unchecked(bytes)
+    }
+}
+
 /// Converts bytes to text, replacing invalid sequences with U+FFFD (ignore-UTF-8-errors mode).
 pub fn into_string_lossy(bytes: Vec<u8>) -> String {
     match String::from_utf8(bytes) {

@@ -124,8 +124,19 @@ fn event_json(e: &Event) -> Value {
     }
 }
 
-/// Runs a case; `bytewise` feeds receive steps one byte at a time. Returns (events, output).
-fn run(case: &Value, bytewise: bool) -> (Vec<Value>, Vec<u8>) {
+/// How a runner feeds `receive` steps.
+#[derive(Clone, Copy, PartialEq)]
+enum Feed {
+    /// The whole step at once, events taken with `poll_event`.
+    Whole,
+    /// One byte at a time.
+    Bytewise,
+    /// The whole step through `receive_with`, messages lent to a callback.
+    Lend,
+}
+
+/// Runs a case. Returns (events, output).
+fn run(case: &Value, feed_mode: Feed) -> (Vec<Value>, Vec<u8>) {
     let role = if case["role"] == "server" {
         Role::Server
     } else {
@@ -162,9 +173,14 @@ fn run(case: &Value, bytewise: bool) -> (Vec<Value>, Vec<u8>) {
         let mut result: Result<(), wsengine::Error> = Ok(());
         if let Some(h) = obj.get("receive") {
             let data = hex(h.as_str().unwrap());
-            feed(&mut conn, &data, bytewise);
+            feed(&mut conn, &data, feed_mode, &mut events);
         } else if let Some(t) = obj.get("receive_text") {
-            feed(&mut conn, t.as_str().unwrap().as_bytes(), bytewise);
+            feed(
+                &mut conn,
+                t.as_str().unwrap().as_bytes(),
+                feed_mode,
+                &mut events,
+            );
         } else if obj.contains_key("receive_eof") {
             conn.receive_eof();
         } else if let Some(a) = obj.get("accept") {
@@ -201,13 +217,20 @@ fn run(case: &Value, bytewise: bool) -> (Vec<Value>, Vec<u8>) {
     (events, output)
 }
 
-fn feed(conn: &mut Connection, data: &[u8], bytewise: bool) {
-    if bytewise {
-        for b in data {
-            conn.receive(std::slice::from_ref(b));
+fn feed(conn: &mut Connection, data: &[u8], mode: Feed, events: &mut Vec<Value>) {
+    match mode {
+        Feed::Bytewise => {
+            for b in data {
+                conn.receive(std::slice::from_ref(b));
+            }
         }
-    } else {
-        conn.receive(data);
+        Feed::Whole => conn.receive(data),
+        Feed::Lend => {
+            let mut take = |e: wsengine::EventRef<'_>| events.push(event_json(&e.into_owned()));
+            conn.receive_with(data, &mut take);
+            // The application has taken what was lent: a failure found behind it follows.
+            conn.receive_with(&[], &mut take);
+        }
     }
 }
 
@@ -249,7 +272,7 @@ fn shared_vectors() {
                 path.file_name().unwrap().to_string_lossy(),
                 case["name"]
             );
-            let (events, output) = run(case, false);
+            let (events, output) = run(case, Feed::Whole);
             let expected = case["events"].as_array().unwrap();
             let ok_events = events.len() == expected.len()
                 && expected.iter().zip(&events).all(|(e, a)| matches(e, a));
@@ -272,11 +295,18 @@ fn shared_vectors() {
                     ));
                 }
             }
-            let (bytewise_events, bytewise_output) = run(case, true);
-            if bytewise_events != events || bytewise_output != output {
-                failures.push(format!(
-                    "{name}: byte-by-byte feeding changed the result\n  {bytewise_events:?}"
-                ));
+            for mode in [Feed::Bytewise, Feed::Lend] {
+                let (other_events, other_output) = run(case, mode);
+                if other_events != events || other_output != output {
+                    let how = if mode == Feed::Lend {
+                        "receive_with"
+                    } else {
+                        "byte-by-byte feeding"
+                    };
+                    failures.push(format!(
+                        "{name}: {how} changed the result\n  {other_events:?}"
+                    ));
+                }
             }
         }
     }

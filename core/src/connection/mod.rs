@@ -169,7 +169,7 @@ impl Connection {
     }
 
     /// Fails the connection for an error found behind events the application had not taken.
-    fn apply_pending_failure(&mut self) {
+    pub(super) fn apply_pending_failure(&mut self) {
         if let Some(error) = self.pending_failure.take() {
             self.fail(error);
         }

@@ -6,10 +6,10 @@ use alloc::vec::Vec;
 use super::{Connection, State};
 use crate::config::{Delivery, Role};
 use crate::error::Error;
-use crate::event::{Chunk, DataKind, Event};
+use crate::event::{Chunk, DataKind, Event, EventRef};
 use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::mask::apply_mask;
-use crate::utf8::{into_string_lossy, into_string_validated, Utf8Cursor};
+use crate::utf8::{as_str_validated, into_string_lossy, into_string_validated, Utf8Cursor};
 
 /// Receive-side state carried between calls.
 #[derive(Debug, Default)]
@@ -23,6 +23,8 @@ pub(super) struct Receiver {
     control: Vec<u8>,
     /// The data message in progress.
     message: Option<InMessage>,
+    /// The buffer whole messages are lent from by `receive_with` (reused).
+    lent: Vec<u8>,
     /// Masked, compressed bytes waiting to be inflated (reused).
     #[cfg(feature = "deflate")]
     scratch: Vec<u8>,
@@ -73,15 +75,70 @@ impl Connection {
         }
     }
 
-    /// Feeds bytes that the caller already owns, after the opening handshake, without a
-    /// first copy of the frame data. Same as [`Connection::receive`].
-    pub(super) fn read_frames(&mut self, mut data: &[u8]) {
+    /// Like [`Connection::receive`], but hands every event to `f` as it happens instead of
+    /// queueing it, and lends each complete single-frame message as `&str` / `&[u8]` from a
+    /// buffer the connection reuses: no allocation per message. Bindings that copy each
+    /// message into their own string type anyway use this. Events already queued are handed
+    /// over first, so the order is the same as with [`Connection::poll_event`].
+    ///
+    /// As with [`Connection::poll_event`], a protocol error found behind messages handed over
+    /// in this call leaves the connection open until the application's next call
+    /// (`receive_with`, `poll_event`, `handle_timeout` or `receive_eof`), so it can still
+    /// answer them; [`Connection::poll_timeout`] is then due at once.
+    pub fn receive_with<F: FnMut(EventRef<'_>)>(&mut self, data: &[u8], mut f: F) {
+        // Everything handed over before this call has been taken by now.
+        self.hand_over_events(&mut f);
+        self.apply_pending_failure();
+        self.hand_over_events(&mut f);
+        if data.is_empty() || self.state == State::Closed {
+            return;
+        }
+        self.timers.note_activity();
+        if self.state == State::Connecting {
+            if let Some(rest) = self.receive_opening(data) {
+                let handed = self.hand_over_events(&mut f);
+                self.read_frames_with(&rest, Some(&mut f), handed);
+            }
+        } else {
+            self.read_frames_with(data, Some(&mut f), false);
+        }
+        self.hand_over_events(&mut f);
+    }
+
+    /// Hands every queued event to `f`; returns whether there were any.
+    fn hand_over_events(&mut self, f: &mut dyn FnMut(EventRef<'_>)) -> bool {
+        let mut any = false;
+        while let Some(e) = self.events.pop_front() {
+            f(EventRef::Owned(e));
+            any = true;
+        }
+        any
+    }
+
+    /// Reads frames from `data` (the handshake is over).
+    pub(super) fn read_frames(&mut self, data: &[u8]) {
+        self.read_frames_with(data, None, false);
+    }
+
+    /// Reads frames; with `lend`, whole single-frame messages are lent to it and every
+    /// other event is handed to it as soon as it is produced. `handed` tells whether events
+    /// were already handed over in this call.
+    fn read_frames_with<'f>(
+        &mut self,
+        mut data: &[u8],
+        mut lend: Option<&mut (dyn FnMut(EventRef<'_>) + 'f)>,
+        mut handed: bool,
+    ) {
         while !data.is_empty() && self.reading() {
             let step = match self.recv.frame {
                 None if self.recv.header_len == 0 && self.recv.message.is_none() => {
-                    match self.read_whole_message(data) {
-                        Ok(0) => self.read_header(data),
-                        other => other,
+                    match self.whole_message(data) {
+                        Ok(Some((h, head))) => {
+                            handed |= lend.is_some();
+                            self.deliver_whole_message(h, head, data, lend.as_deref_mut())
+                        }
+                        Ok(None) => self.read_header(data),
+                        Err(e) => Err(e),
                     }
                 }
                 None => self.read_header(data),
@@ -90,14 +147,18 @@ impl Connection {
             match step {
                 Ok(n) => data = data.get(n..).unwrap_or(&[]),
                 Err(e) => {
-                    if self.events.is_empty() {
+                    if self.events.is_empty() && !handed {
                         self.fail(e);
                     } else {
-                        // Let the application take (and answer) what came before the error.
+                        // Let the application take (and answer) what came before the error
+                        // (Autobahn 5.15): the failure follows when it has (`poll_event`).
                         self.pending_failure = Some(e);
                     }
-                    return;
+                    break;
                 }
+            }
+            if let Some(f) = lend.as_deref_mut() {
+                handed |= self.hand_over_events(f);
             }
         }
     }
@@ -115,42 +176,73 @@ impl Connection {
     }
 
     /// Fast path for the common case: a complete, unfragmented, uncompressed data frame lies
-    /// in `data` and whole-message delivery is on. It becomes an event with one copy, one
-    /// unmask and one UTF-8 pass, and no message state. Returns 0 (nothing used) whenever
-    /// the general path must decide, so every rule stays in one place.
+    /// in `data` and whole-message delivery is on. Returns its header and header length, or
+    /// `None` whenever the general path must decide, so every rule stays in one place.
     #[inline]
-    fn read_whole_message(&mut self, data: &[u8]) -> Result<usize, Error> {
+    fn whole_message(&self, data: &[u8]) -> Result<Option<(FrameHeader, usize)>, Error> {
         let Some((h, head)) = FrameHeader::decode(data)? else {
-            return Ok(0);
+            return Ok(None);
         };
         let simple = h.fin
             && !(h.rsv1 || h.rsv2 || h.rsv3)
             && matches!(h.opcode, OpCode::Text | OpCode::Binary)
             && h.mask.is_some() == (self.role == Role::Server)
             && self.config.delivery == Delivery::Messages
-            && h.payload_len <= self.config.max_frame_size.min(self.config.max_message_size) as u64;
-        if !simple {
-            return Ok(0);
-        }
+            && h.payload_len <= self.config.max_frame_size.min(self.config.max_message_size) as u64
+            && data.len() - head >= h.payload_len as usize;
+        Ok(simple.then_some((h, head)))
+    }
+
+    /// Delivers the whole message found by [`Self::whole_message`] with one copy, one unmask
+    /// and one UTF-8 pass: lent to `lend` from the reused buffer, or queued as an owned event.
+    /// Returns the bytes used, or the error that fails the connection.
+    #[inline]
+    fn deliver_whole_message<'f>(
+        &mut self,
+        h: FrameHeader,
+        head: usize,
+        data: &[u8],
+        lend: Option<&mut (dyn FnMut(EventRef<'_>) + 'f)>,
+    ) -> Result<usize, Error> {
         let len = h.payload_len as usize;
-        let Some(payload) = data.get(head..head + len) else {
-            return Ok(0);
-        };
-        let mut buf = payload.to_vec();
-        if let Some(key) = h.mask {
-            apply_mask(&mut buf, key, 0);
-        }
-        let event = if h.opcode == OpCode::Binary {
-            Event::Binary(buf)
-        } else if self.config.ignore_utf8_errors {
-            Event::Text(into_string_lossy(buf))
-        } else {
-            if simdutf8::basic::from_utf8(&buf).is_err() {
-                return Err(Error::InvalidUtf8);
+        let payload = &data[head..head + len];
+        let text = h.opcode == OpCode::Text;
+        match lend {
+            Some(f) if !(text && self.config.ignore_utf8_errors) => {
+                let buf = &mut self.recv.lent;
+                buf.clear();
+                buf.extend_from_slice(payload);
+                if let Some(key) = h.mask {
+                    apply_mask(buf, key, 0);
+                }
+                if !text {
+                    f(EventRef::Binary(buf));
+                } else if simdutf8::basic::from_utf8(buf).is_ok() {
+                    f(EventRef::Text(as_str_validated(buf)));
+                } else {
+                    return Err(Error::InvalidUtf8);
+                }
+                if buf.capacity() > LENT_BUFFER_KEEP {
+                    *buf = Vec::new();
+                }
             }
-            Event::Text(into_string_validated(buf))
-        };
-        self.events.push_back(event);
+            _ => {
+                let mut buf = payload.to_vec();
+                if let Some(key) = h.mask {
+                    apply_mask(&mut buf, key, 0);
+                }
+                let event = if !text {
+                    Event::Binary(buf)
+                } else if self.config.ignore_utf8_errors {
+                    Event::Text(into_string_lossy(buf))
+                } else if simdutf8::basic::from_utf8(&buf).is_ok() {
+                    Event::Text(into_string_validated(buf))
+                } else {
+                    return Err(Error::InvalidUtf8);
+                };
+                self.events.push_back(event);
+            }
+        }
         Ok(head + len)
     }
 
@@ -499,6 +591,9 @@ impl Connection {
         }
     }
 }
+
+/// The lending buffer is kept between messages up to this capacity.
+const LENT_BUFFER_KEEP: usize = 1 << 20;
 
 /// How far ahead of the bytes received the message buffer may grow (see `on_data`).
 const RESERVE_AHEAD: usize = 16;

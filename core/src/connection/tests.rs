@@ -1068,3 +1068,44 @@ fn messages_before_a_protocol_error_can_be_answered() {
     c.receive(&masked(0xA1, b"x"));
     assert_eq!(c.state(), State::Closed);
 }
+
+#[test]
+fn receive_with_lends_messages_and_defers_a_failure_behind_them() {
+    let mut s = server();
+    let mut input = masked(0x81, b"Hello");
+    input.extend(masked(0x82, &[1, 2, 3]));
+    input.extend(masked(0x01, b"frag")); // fragmented: handed over owned
+    input.extend(masked(0x80, b"ment"));
+    input.extend(masked(0xA1, b"bad")); // RSV2: fails the connection
+    let mut got = Vec::new();
+    s.receive_with(&input, |e| {
+        got.push(match e {
+            crate::EventRef::Text(t) => alloc::format!("lent text {t}"),
+            crate::EventRef::Binary(b) => alloc::format!("lent binary {b:?}"),
+            crate::EventRef::Owned(ev) => alloc::format!("owned {ev:?}"),
+        })
+    });
+    assert_eq!(
+        got,
+        [
+            "lent text Hello",
+            "lent binary [1, 2, 3]",
+            "owned Text(\"fragment\")"
+        ]
+    );
+    // The messages came before the bad frame: they can still be answered.
+    assert_eq!(s.state(), State::Open);
+    assert_eq!(s.poll_timeout(), Some(0), "the failure is due at once");
+    s.send_text("Hello").unwrap();
+    // The next call (the application took what it was lent) applies the failure.
+    let mut after = Vec::new();
+    s.receive_with(&[], |e| after.push(e.into_owned()));
+    assert!(
+        matches!(after[0], Event::Failed(Error::ReservedBits)),
+        "{after:?}"
+    );
+    assert!(matches!(after[1], Event::Closed(_)));
+    let out = s.take_output();
+    assert_eq!(&out[..7], b"\x81\x05Hello");
+    assert_eq!(&out[7..11], &[0x88, out[8], 0x03, 0xEA]);
+}
