@@ -21,10 +21,12 @@ function start({ port = 0, host = '127.0.0.1', options = {} } = {}) {
           break;
         case 'text':
           if (ev.data.startsWith('close:')) conn.closeWith(Number(ev.data.slice(6)), 'as asked');
-          else conn.sendText(ev.data);
+          // A message can arrive in the same read as a frame that failed the connection:
+          // answer only while the connection is open.
+          else if (conn.readyState === 1) conn.sendText(ev.data);
           break;
         case 'binary':
-          conn.sendBinary(ev.data);
+          if (conn.readyState === 1) conn.sendBinary(ev.data);
           break;
         case 'failed':
           if (server.listenerCount('peerError')) server.emit('peerError', ev.error);
