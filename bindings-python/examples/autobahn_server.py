@@ -56,9 +56,11 @@ class AutobahnEcho(asyncio.Protocol):
                     self.conn.accept()
                 case wsengine.HttpRequest():
                     self.conn.respond(404, [("Content-Type", "text/plain")], b"WebSocket only\n")
-                case wsengine.TextMessage(data=text):
+                # A message can arrive in the same read as a frame that failed the
+                # connection: answer only while it is open.
+                case wsengine.TextMessage(data=text) if self.conn.state == wsengine.State.OPEN:
                     self.conn.send_text(text)
-                case wsengine.BinaryMessage(data=data):
+                case wsengine.BinaryMessage(data=data) if self.conn.state == wsengine.State.OPEN:
                     self.conn.send_binary(data)
                 case wsengine.Closed():
                     closed = True

@@ -58,9 +58,11 @@ class EchoProtocol(asyncio.Protocol):
                     self.conn.accept()
                 case wsengine.HttpRequest():
                     self.conn.respond(200, [("Content-Type", "text/plain")], b"wsengine echo server\n")
-                case wsengine.TextMessage(data=text):
+                # A message can arrive in the same read as a frame that failed the
+                # connection: answer only while it is open.
+                case wsengine.TextMessage(data=text) if self.conn.state == wsengine.State.OPEN:
                     self.conn.send_text(text)
-                case wsengine.BinaryMessage(data=data):
+                case wsengine.BinaryMessage(data=data) if self.conn.state == wsengine.State.OPEN:
                     self.conn.send_binary(data)
                 case wsengine.Closed():
                     closed = True
