@@ -86,7 +86,7 @@ async def main(host: str, port: int) -> None:
         max_message_size=64 << 20,
         max_frame_size=64 << 20,
         max_output_buffer=256 << 20,
-        deflate=True,
+        deflate=wsengine.DeflateConfig(),
     )
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: AutobahnEcho(config), host, port)
