@@ -27,7 +27,7 @@ for target in "${targets[@]}"; do
     fi
     # With -jobs=1 libFuzzer runs one child process that logs to fuzz-0.log.
     if [ -f fuzz-0.log ]; then cat fuzz-0.log >>"$log"; rm -f fuzz-0.log; fi
-    execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}' || true)
+    execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -1 || true)
     cov=$(grep -E '#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE)' "$log" | tail -1 \
         | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' || true)
     echo "[fuzz] $target: ${execs:-?} execs, ${cov:-?}"
