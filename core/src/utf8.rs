@@ -77,6 +77,62 @@ impl Utf8Cursor {
     }
 }
 
+/// Validates text that goes out in pieces (fragmented sends) without keeping the pieces:
+/// only the up to 3 bytes of a character cut at the end of a piece are remembered.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Utf8Stream {
+    tail: [u8; 4],
+    tail_len: usize,
+}
+
+impl Utf8Stream {
+    /// Checks the next piece. On error nothing is remembered from it.
+    pub fn feed(&mut self, piece: &[u8]) -> Result<(), InvalidUtf8> {
+        let mut rest = piece;
+        let mut state = *self;
+        if state.tail_len > 0 {
+            // Complete the character cut at the end of the previous piece.
+            let take = (4 - state.tail_len).min(rest.len());
+            let mut joined = [0u8; 8];
+            joined[..state.tail_len].copy_from_slice(&state.tail[..state.tail_len]);
+            joined[state.tail_len..state.tail_len + take].copy_from_slice(&rest[..take]);
+            let joined = &joined[..state.tail_len + take];
+            let valid = match simdutf8::compat::from_utf8(joined) {
+                Ok(_) => joined.len(),
+                Err(e) if e.error_len().is_none() && e.valid_up_to() == 0 && take == rest.len() => {
+                    // Still incomplete: the whole piece extends the tail.
+                    state.tail[..joined.len()].copy_from_slice(joined);
+                    state.tail_len = joined.len();
+                    *self = state;
+                    return Ok(());
+                }
+                Err(e) if e.valid_up_to() > 0 => e.valid_up_to(),
+                Err(_) => return Err(InvalidUtf8),
+            };
+            // `valid` bytes of `joined` form whole characters; they used this many of `rest`.
+            let used = valid.checked_sub(state.tail_len).ok_or(InvalidUtf8)?;
+            rest = &rest[used..];
+            state.tail_len = 0;
+        }
+        match simdutf8::compat::from_utf8(rest) {
+            Ok(_) => {}
+            Err(e) if e.error_len().is_none() => {
+                let cut = &rest[e.valid_up_to()..];
+                state.tail[..cut.len()].copy_from_slice(cut);
+                state.tail_len = cut.len();
+            }
+            Err(_) => return Err(InvalidUtf8),
+        }
+        *self = state;
+        Ok(())
+    }
+
+    /// Whether the text so far ends on a character boundary (required at the end of a message).
+    pub fn is_complete(&self) -> bool {
+        self.tail_len == 0
+    }
+}
+
 /// Turns a buffer the cursor has fully validated into a `String` without validating again.
 ///
 /// `bytes` must have been validated completely by a [`Utf8Cursor`]; in debug builds this
@@ -157,6 +213,31 @@ mod tests {
         c.advance(&buf).unwrap();
         assert!(c.is_complete(buf.len()));
         assert_eq!(into_string_validated(buf), "€");
+    }
+
+    #[test]
+    fn stream_accepts_split_characters_and_rejects_bad_ones() {
+        let text = "a€😀é".as_bytes();
+        for cut1 in 0..text.len() {
+            for cut2 in cut1..text.len() {
+                let mut s = Utf8Stream::default();
+                s.feed(&text[..cut1]).unwrap();
+                s.feed(&text[cut1..cut2]).unwrap();
+                s.feed(&text[cut2..]).unwrap();
+                assert!(s.is_complete(), "{cut1} {cut2}");
+            }
+        }
+        let mut s = Utf8Stream::default();
+        s.feed(&[0xe2]).unwrap();
+        assert!(!s.is_complete());
+        assert_eq!(s.feed(&[b'a']), Err(InvalidUtf8));
+        s.feed(&[0x82, 0xac]).unwrap();
+        assert!(s.is_complete());
+        assert_eq!(Utf8Stream::default().feed(&[0xff]), Err(InvalidUtf8));
+        assert_eq!(
+            Utf8Stream::default().feed(&[b'o', b'k', 0xed, 0xa0]),
+            Err(InvalidUtf8)
+        );
     }
 
     #[test]

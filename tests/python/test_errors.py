@@ -145,7 +145,7 @@ def test_application_errors_raise() -> None:
     for call, kind in [
         (lambda: conn.close(1005), "invalid_close_code_for_app"),
         (lambda: conn.close(1000, "x" * 124), "reason_too_long"),
-        (lambda: conn.close_with(1005), "invalid_close_code"),
+        (lambda: conn.close_with(1005), "invalid_input"),
         (lambda: conn.ping(b"x" * 126), "control_payload_too_long"),
         (lambda: conn.send_fragment("a", False) or conn.send_text("b"), "invalid_state"),
     ]:

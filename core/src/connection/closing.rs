@@ -39,7 +39,9 @@ impl Connection {
     /// e.g. 1001 when a server shuts down or 1008 for a policy violation.
     pub fn close_with(&mut self, code: u16, reason: &str) -> Result<(), Error> {
         if !close::is_valid_wire_code(code) {
-            return Err(Error::InvalidCloseCode(code));
+            return Err(Error::InvalidInput(alloc::format!(
+                "close code {code} may not be sent (RFC 6455 §7.4)"
+            )));
         }
         if reason.len() > close::MAX_REASON_BYTES {
             return Err(Error::ReasonTooLong);

@@ -58,6 +58,8 @@ pub struct Connection {
     recv: Receiver,
     /// A fragmented message we are sending: its kind, while `fin` has not been sent.
     sending_fragmented: Option<crate::event::DataKind>,
+    /// UTF-8 state of a fragmented text message being sent.
+    sending_utf8: crate::utf8::Utf8Stream,
     close_sent: Option<u16>,
     close_received: Option<CloseFrame>,
     initiated_by: Option<Side>,
@@ -107,6 +109,7 @@ impl Connection {
             keys: keys.map(KeyPool::new),
             recv: Receiver::default(),
             sending_fragmented: None,
+            sending_utf8: Default::default(),
             close_sent: None,
             close_received: None,
             initiated_by: None,

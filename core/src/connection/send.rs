@@ -64,7 +64,8 @@ impl Connection {
     /// Sends one fragment of a message (Ioto's HTTP_MORE): the first call with `fin = false`
     /// starts a message of `kind`, later calls continue it, `fin = true` ends it.
     /// Fragmented messages are sent uncompressed (RFC 7692 lets each message choose).
-    /// A text message's fragments may split a character; the whole message must be UTF-8.
+    /// A text message's fragments may split a character; the whole message must be UTF-8
+    /// ([`Error::InvalidInput`] otherwise, and that fragment is not sent).
     pub fn send_fragment(&mut self, kind: DataKind, data: &[u8], fin: bool) -> Result<(), Error> {
         self.check_data_send(data.len())?;
         let opcode = match self.sending_fragmented {
@@ -76,6 +77,18 @@ impl Connection {
                 ))
             }
         };
+        if kind == DataKind::Text {
+            // The message must be UTF-8 as a whole; a character may span fragments.
+            let mut utf8 = if opcode == OpCode::Continuation {
+                self.sending_utf8
+            } else {
+                Default::default()
+            };
+            if utf8.feed(data).is_err() || (fin && !utf8.is_complete()) {
+                return Err(Error::InvalidInput("text fragment is not UTF-8".into()));
+            }
+            self.sending_utf8 = utf8;
+        }
         self.sending_fragmented = if fin { None } else { Some(kind) };
         self.write_split(opcode, fin, data);
         Ok(())

@@ -378,7 +378,10 @@ fn application_close_validation() {
         s.close(Some(1000), &"x".repeat(124)),
         Err(Error::ReasonTooLong)
     );
-    assert_eq!(s.close_with(1005, ""), Err(Error::InvalidCloseCode(1005)));
+    assert!(matches!(
+        s.close_with(1005, ""),
+        Err(Error::InvalidInput(_))
+    ));
     s.close(None, "why").unwrap();
     assert_eq!(
         s.take_output(),
@@ -1108,4 +1111,28 @@ fn receive_with_lends_messages_and_defers_a_failure_behind_them() {
     let out = s.take_output();
     assert_eq!(&out[..7], b"\x81\x05Hello");
     assert_eq!(&out[7..11], &[0x88, out[8], 0x03, 0xEA]);
+}
+
+#[test]
+fn fragmented_text_must_be_utf8() {
+    let mut s = server();
+    let euro = "€".as_bytes();
+    s.send_fragment(DataKind::Text, &euro[..1], false).unwrap();
+    assert!(
+        s.send_fragment(DataKind::Text, b"x", false).is_err(),
+        "breaks the character"
+    );
+    s.send_fragment(DataKind::Text, &euro[1..], false).unwrap();
+    assert!(
+        s.send_fragment(DataKind::Text, &[0xe2], true).is_err(),
+        "ends inside a character"
+    );
+    s.send_fragment(DataKind::Text, b"!", true).unwrap();
+    let mut peer = client_with(Config::default());
+    peer.receive(&s.take_output());
+    assert_eq!(events(&mut peer), vec![Event::Text("€!".into())]);
+    assert!(matches!(
+        s.send_fragment(DataKind::Text, &[0xff], true),
+        Err(Error::InvalidInput(_))
+    ));
 }
