@@ -230,7 +230,7 @@ mod tests {
         let mut s = Utf8Stream::default();
         s.feed(&[0xe2]).unwrap();
         assert!(!s.is_complete());
-        assert_eq!(s.feed(&[b'a']), Err(InvalidUtf8));
+        assert_eq!(s.feed(b"a"), Err(InvalidUtf8));
         s.feed(&[0x82, 0xac]).unwrap();
         assert!(s.is_complete());
         assert_eq!(Utf8Stream::default().feed(&[0xff]), Err(InvalidUtf8));
