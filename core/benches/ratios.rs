@@ -43,13 +43,21 @@ fn main() {
             common::engine_receive(&w.stream),
             common::baseline_receive(&w.stream)
         );
+        assert_eq!(
+            common::engine_receive_lent(&w.stream),
+            common::baseline_receive(&w.stream)
+        );
         let reps = (8 << 20) / w.stream.len().max(1) + 1;
-        for path in ["receive", "send"] {
+        for path in ["receive", "receive_with", "send"] {
             let (mut ours, mut base, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..pairs {
                 let (a, b) = match path {
                     "receive" => (
                         time(|| common::engine_receive(&w.stream), reps),
+                        time(|| common::baseline_receive(&w.stream), reps),
+                    ),
+                    "receive_with" => (
+                        time(|| common::engine_receive_lent(&w.stream), reps),
                         time(|| common::baseline_receive(&w.stream), reps),
                     ),
                     _ => (

@@ -114,6 +114,12 @@ impl Utf8Stream {
             rest = &rest[used..];
             state.tail_len = 0;
         }
+        // Fast path: the piece (after a completed tail) is whole characters.
+        if simdutf8::basic::from_utf8(rest).is_ok() {
+            state.tail_len = 0;
+            *self = state;
+            return Ok(());
+        }
         match simdutf8::compat::from_utf8(rest) {
             Ok(_) => {}
             Err(e) if e.error_len().is_none() => {

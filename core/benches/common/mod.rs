@@ -122,6 +122,29 @@ pub fn build(name: &'static str, messages: Vec<(bool, Vec<u8>)>, fragments: usiz
     }
 }
 
+/// The engine through `receive_with`: whole messages lent from its buffer (no allocation
+/// per message), the rest handed over as owned events.
+pub fn engine_receive_lent(stream: &[u8]) -> usize {
+    let mut conn = Connection::open(
+        Role::Server,
+        Config::default(),
+        OpenOptions::default(),
+        None,
+    )
+    .unwrap();
+    let mut n = 0;
+    for chunk in stream.chunks(CHUNK) {
+        conn.receive_with(chunk, |e| match e {
+            wsengine::EventRef::Text(t) => n += black_box(t).len(),
+            wsengine::EventRef::Binary(b) => n += black_box(b).len(),
+            wsengine::EventRef::Owned(Event::Text(t)) => n += black_box(t).len(),
+            wsengine::EventRef::Owned(Event::Binary(b)) => n += black_box(b).len(),
+            wsengine::EventRef::Owned(_) => {}
+        });
+    }
+    n
+}
+
 pub fn engine_receive(stream: &[u8]) -> usize {
     let mut conn = Connection::open(
         Role::Server,
