@@ -7,7 +7,10 @@
 //! - one boundary crossing per input: `receive()` (or `receive_data()` + `events()`) returns
 //!   every event the bytes produced as one list;
 //! - input buffers (`bytes`, `bytearray`, `memoryview`) are read in place, never copied;
-//! - events are frozen classes with a free list; text becomes a `str` straight from the
+//! - `receive(bytes)` uses the core's `receive_with`: a whole single-frame message is lent
+//!   from the core's reused buffer and becomes its `str`/`bytes` straight from the borrowed
+//!   slice (no Rust allocation per message);
+//! - events are frozen classes, untracked by the GC; text becomes a `str` straight from the
 //!   core's validated bytes.
 
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -20,7 +23,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{create_exception, ffi, intern};
 
-use wsengine::event::{DataKind, Side};
+use wsengine::event::{DataKind, EventRef, Side};
 use wsengine::{
     AcceptOptions, ClientOptions, Delivery, Event, Header, OpenOptions, ProxyOptions, Role,
 };
@@ -388,22 +391,53 @@ fn event_to_py<'py>(py: Python<'py>, ev: Event) -> PyResult<Bound<'py, PyAny>> {
     event_to_py_tracked(py, ev).map(untracked)
 }
 
+/// The event `Connection::receive_with` handed over: a lent message becomes a `str` /
+/// `bytes` straight from the borrowed slice (no Rust allocation), anything else goes through
+/// the owned conversion.
+#[inline]
+fn event_ref_to_py<'py>(py: Python<'py>, ev: EventRef<'_>) -> PyResult<Bound<'py, PyAny>> {
+    match ev {
+        EventRef::Text(s) => text_message(py, s).map(untracked),
+        EventRef::Binary(b) => binary_message(py, b).map(untracked),
+        EventRef::Owned(e) => event_to_py(py, e),
+    }
+}
+
+#[inline]
+fn text_message<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
+    Ok(Bound::new(
+        py,
+        TextMessage {
+            data: PyString::new(py, s).unbind(),
+        },
+    )?
+    .into_any())
+}
+
+#[inline]
+fn binary_message<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    Ok(Bound::new(
+        py,
+        BinaryMessage {
+            data: new_bytes(py, b).unbind(),
+        },
+    )?
+    .into_any())
+}
+
+/// The Python list of `events`, in order.
+fn events_to_list<'py>(py: Python<'py>, events: Vec<Event>) -> PyResult<Bound<'py, PyList>> {
+    let mut items: Vec<Bound<'py, PyAny>> = Vec::with_capacity(events.len());
+    for ev in events {
+        items.push(event_to_py(py, ev)?);
+    }
+    PyList::new(py, items)
+}
+
 fn event_to_py_tracked<'py>(py: Python<'py>, ev: Event) -> PyResult<Bound<'py, PyAny>> {
     Ok(match ev {
-        Event::Text(s) => Bound::new(
-            py,
-            TextMessage {
-                data: PyString::new(py, &s).unbind(),
-            },
-        )?
-        .into_any(),
-        Event::Binary(b) => Bound::new(
-            py,
-            BinaryMessage {
-                data: new_bytes(py, &b).unbind(),
-            },
-        )?
-        .into_any(),
+        Event::Text(s) => text_message(py, &s)?,
+        Event::Binary(b) => binary_message(py, &b)?,
         Event::Chunk(c) => {
             let kind = match c.kind {
                 DataKind::Text => intern!(py, "text"),
@@ -894,20 +928,103 @@ impl Connection {
         self.run(py, f)?.map_err(|e| make_error(py, &e))
     }
 
+    /// Every pending event (`events()`): `drain_events`, so a failure found behind queued
+    /// messages (`receive_data`) comes after them in this same list. There is no shortcut on
+    /// `pending_events() == 0`: a failure deferred by the previous `receive()` is applied
+    /// here although the queue is empty.
     fn drain<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let events = self.run(py, |c| {
+            let mut v = Vec::with_capacity(c.pending_events());
+            v.extend(c.drain_events());
+            v
+        })?;
+        events_to_list(py, events)
+    }
+
+    /// `receive()` for a bytes object: `receive_with`, building each event as it is handed
+    /// over. A lent message becomes its `str`/`bytes` straight from the core's buffer.
+    ///
+    /// Building an object allocates, which can run arbitrary Python code (a cyclic GC pass
+    /// runs finalizers, and another thread may take the GIL then). That is sound here: the
+    /// input is an immutable `bytes` we hold a reference to, and a reentrant call on this
+    /// connection finds it mutably borrowed (PyO3 raises). The first error raised while
+    /// building an object is kept and raised once the core has returned (the events of
+    /// this call are lost then; in practice only MemoryError can happen).
+    fn receive_lent<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: &Bound<'py, PyBytes>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        if self.poisoned {
+            return Err(poisoned_error(py));
+        }
+        let input = data.as_bytes();
+        let conn = &mut self.conn.0;
+        let mut items: Vec<Bound<'py, PyAny>> = Vec::new();
+        let mut error: Option<PyErr> = None;
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            conn.receive_with(input, |ev| {
+                if error.is_some() {
+                    return;
+                }
+                match event_ref_to_py(py, ev) {
+                    Ok(obj) => items.push(obj),
+                    Err(e) => error = Some(e),
+                }
+            })
+        }));
+        if let Err(p) = r {
+            self.poisoned = true;
+            return Err(internal_error(py, p));
+        }
+        if let Some(e) = error {
+            return Err(e);
+        }
+        if items.is_empty() {
+            // Nothing was handed over, so there is nothing to answer before a failure: apply
+            // one the core deferred now (poll_event does with an empty queue). The core's
+            // receive_with defers even then when the first frame of the input is a whole text
+            // message that is not UTF-8 (it counts the message as handed over before checking
+            // it); receive() with a bytearray and receive_data() + events() fail at once.
+            let events = self.run(py, |c| c.drain_events().collect::<Vec<_>>())?;
+            return events_to_list(py, events);
+        }
+        PyList::new(py, items)
+    }
+
+    /// `receive()` for any other bytes-like object (bytearray, memoryview, ...), read in
+    /// place. Its contents could change under the core if Python code ran while it is
+    /// borrowed (see `receive_lent`), so no object is built then: the core queues owned
+    /// events, and they are converted once the buffer is released. The result is the same
+    /// as `receive_with` gives: queued events first (and a deferred failure behind them),
+    /// then exactly the events this input queued, a failure found behind them staying
+    /// deferred (`poll_event` applies it only once the queue is empty).
+    fn receive_in_place<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
         if self.poisoned {
             return Err(poisoned_error(py));
         }
         let conn = &mut self.conn.0;
-        let n = conn.pending_events();
-        if n == 0 {
-            return Ok(PyList::empty(py));
+        let r = with_buffer(data, |b| {
+            catch_unwind(AssertUnwindSafe(|| {
+                let mut events: Vec<Event> = conn.drain_events().collect();
+                conn.receive(b);
+                let n = conn.pending_events();
+                events.reserve(n);
+                events.extend((0..n).map_while(|_| conn.poll_event()));
+                events
+            }))
+        })?;
+        match r {
+            Ok(events) => events_to_list(py, events),
+            Err(p) => {
+                self.poisoned = true;
+                Err(internal_error(py, p))
+            }
         }
-        let mut items: Vec<Bound<'py, PyAny>> = Vec::with_capacity(n);
-        for ev in conn.drain_events() {
-            items.push(event_to_py(py, ev)?);
-        }
-        PyList::new(py, items)
     }
 }
 
@@ -962,14 +1079,20 @@ impl Connection {
         })
     }
 
-    /// receive_data(data) followed by events(), in one call.
+    /// Feeds bytes read from the transport and returns the events they produced, in one
+    /// call. Unlike receive_data() + events(), a frame that fails the connection behind
+    /// messages of this input leaves it OPEN until the next call (events(), receive(),
+    /// handle_timeout() -- next_timeout() is then due at once -- or receive_eof()), which
+    /// returns Failed and Closed: the application can still answer those messages.
     fn receive<'py>(
         &mut self,
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        self.receive_data(py, data)?;
-        self.drain(py)
+        match data.cast::<PyBytes>() {
+            Ok(b) => self.receive_lent(py, b),
+            Err(_) => self.receive_in_place(py, data),
+        }
     }
 
     /// The transport reached end of input.
@@ -977,7 +1100,10 @@ impl Connection {
         self.run(py, |c| c.receive_eof())
     }
 
-    /// Every pending event, in order (the list may be empty).
+    /// Every pending event, in order (the list may be empty). A frame that failed the
+    /// connection behind messages gives Failed and Closed after them in this same list (the
+    /// connection is already CLOSED when they are seen); a failure that receive() deferred
+    /// comes here.
     fn events<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.drain(py)
     }

@@ -206,3 +206,77 @@ def test_random_input_never_crashes(role: str) -> None:
         events = conn.events()
         assert conn.state == wsengine.State.CLOSED
         assert events == [] or isinstance(events[-1], wsengine.Closed)
+
+
+# ---- a failure behind messages (Autobahn 5.15) ----
+
+# Two whole messages, then a text frame that is not UTF-8 (fails the connection with 1007).
+GOOD_THEN_BAD = masked(0x1, b"first") + masked(0x2, b"\x01") + masked(0x1, b"\xff")
+
+
+def assert_failed_then_closed(events: list[wsengine.Event]) -> None:
+    assert [type(e) for e in events] == [wsengine.Failed, wsengine.Closed], events
+    assert isinstance(events[0], wsengine.Failed) and events[0].kind == "invalid_utf8"
+    assert isinstance(events[1], wsengine.Closed) and events[1].sent_code == 1007
+
+
+NEXT_CALLS = {
+    "events": lambda conn: conn.events(),
+    "receive": lambda conn: conn.receive(masked(0x1, b"ignored")),
+    "receive bytearray": lambda conn: conn.receive(bytearray(masked(0x1, b"ignored"))),
+    "receive empty": lambda conn: conn.receive(b""),
+    "handle_timeout": lambda conn: (conn.handle_timeout(conn.next_timeout()), conn.events())[1],
+    "receive_eof": lambda conn: (conn.receive_eof(), conn.events())[1],
+}
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview], ids=["bytes", "bytearray", "memoryview"])
+@pytest.mark.parametrize("next_call", list(NEXT_CALLS), ids=list(NEXT_CALLS))
+def test_receive_defers_failure_behind_messages(wrap: type, next_call: str) -> None:
+    """receive(): the messages come while the connection is still open, so they can be
+    answered before the close frame; the failure comes from the next call."""
+    conn = open_server()
+    events = conn.receive(wrap(GOOD_THEN_BAD))
+    assert events == [wsengine.TextMessage("first"), wsengine.BinaryMessage(b"\x01")]
+    assert conn.state == wsengine.State.OPEN
+    conn.send_text("first")
+    assert conn.next_timeout() == 0  # due at once (the clock was never started)
+    assert_failed_then_closed(NEXT_CALLS[next_call](conn))
+    assert conn.state == wsengine.State.CLOSED
+    out = conn.data_to_send()
+    assert out[:7] == b"\x81\x05first"  # the answer goes out before the close frame
+    assert out[7] == 0x88 and struct.unpack("!H", out[9:11])[0] == 1007
+    assert conn.events() == [] and conn.receive(GOOD_THEN_BAD) == []
+
+
+def test_receive_data_and_events_fail_in_the_same_batch() -> None:
+    """receive_data() + events(): everything, the failure included, in one list."""
+    conn = open_server()
+    conn.receive_data(GOOD_THEN_BAD)
+    events = conn.events()
+    assert events[:2] == [wsengine.TextMessage("first"), wsengine.BinaryMessage(b"\x01")]
+    assert_failed_then_closed(events[2:])
+    assert conn.state == wsengine.State.CLOSED and conn.events() == []
+
+
+def test_receive_byte_by_byte_fails_at_once() -> None:
+    """The messages came out of earlier calls (the application had its chance to answer):
+    the call that finds the bad frame returns the failure at once."""
+    for wrap in (bytes, bytearray):
+        conn = open_server()
+        events: list[wsengine.Event] = []
+        for i in range(len(GOOD_THEN_BAD) - 1):
+            events += conn.receive(wrap(GOOD_THEN_BAD[i : i + 1]))
+        assert events == [wsengine.TextMessage("first"), wsengine.BinaryMessage(b"\x01")]
+        assert conn.state == wsengine.State.OPEN
+        assert_failed_then_closed(conn.receive(wrap(GOOD_THEN_BAD[-1:])))
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray], ids=["bytes", "bytearray"])
+def test_receive_fails_at_once_with_nothing_before(wrap: type) -> None:
+    """A bad frame first in the input (nothing to answer): the failure is not deferred."""
+    for frame in (masked(0x1, b"\xff"), masked(0x3, b""), masked(0x1, b"a", fin=False) + masked(0x2, b"b")):
+        conn = open_server()
+        events = conn.receive(wrap(frame))
+        assert [type(e) for e in events] == [wsengine.Failed, wsengine.Closed], (frame, events)
+        assert conn.state == wsengine.State.CLOSED

@@ -1,5 +1,9 @@
 """Runs the shared JSON vectors of tests/vectors/ (the same files the Rust, Node and WASM
-suites run) against the Python binding, whole and byte by byte."""
+suites run) against the Python binding, whole and byte by byte, through every input path:
+receive_data() + events(), receive(bytes) (the core's receive_with, messages lent) and
+receive(bytearray) (read in place, events queued). They must all give the same events and
+output. After each step events() is called until it returns [], so a failure that
+receive() deferred behind messages (it comes from the next call) is seen."""
 
 from __future__ import annotations
 
@@ -72,7 +76,10 @@ def event_json(ev: wsengine.Event) -> dict[str, Any]:
     raise AssertionError(f"unknown event {ev!r}")
 
 
-def run(case: dict[str, Any], bytewise: bool) -> tuple[list[dict[str, Any]], bytes]:
+INPUTS = ["receive_data", "receive_bytes", "receive_bytearray"]
+
+
+def run(case: dict[str, Any], bytewise: bool, via: str = "receive_data") -> tuple[list[dict[str, Any]], bytes]:
     config = make_config(case.get("config"))
     conn: wsengine.Connection
     if case["start"] == "open":
@@ -82,19 +89,29 @@ def run(case: dict[str, Any], bytewise: bool) -> tuple[list[dict[str, Any]], byt
     events: list[dict[str, Any]] = []
     output = bytearray()
 
-    def drain() -> None:
-        for ev in conn.events():
+    def record(evs: list[wsengine.Event]) -> None:
+        for ev in evs:
             if isinstance(ev, wsengine.Open) and case["start"] == "open":
                 continue
             events.append(event_json(ev))
+
+    def drain() -> None:
+        while True:
+            evs = conn.events()
+            if not evs:
+                break
+            record(evs)
         output.extend(conn.data_to_send())
 
     def feed(data: bytes) -> None:
-        if bytewise:
-            for i in range(len(data)):
-                conn.receive_data(data[i : i + 1])
-        else:
-            conn.receive_data(data)
+        pieces = [data[i : i + 1] for i in range(len(data))] if bytewise else [data]
+        for piece in pieces:
+            if via == "receive_data":
+                conn.receive_data(piece)
+            elif via == "receive_bytes":
+                record(conn.receive(piece))
+            else:
+                record(conn.receive(bytearray(piece)))
 
     drain()
     for step in case["steps"]:
@@ -153,7 +170,11 @@ def test_vector(case: dict[str, Any]) -> None:
         assert output.hex() == case["output"]
     if "output_prefix" in case:
         assert output.hex().startswith(case["output_prefix"])
-    bytewise_events, bytewise_output = run(case, bytewise=True)
-    assert bytewise_events == events
-    if case["role"] == "server":  # a client's output is masked with fresh random keys
-        assert bytewise_output == output
+    for via in INPUTS:
+        for bytewise in (False, True):
+            if via == "receive_data" and not bytewise:
+                continue
+            other_events, other_output = run(case, bytewise=bytewise, via=via)
+            assert other_events == events, f"{via}, bytewise={bytewise}"
+            if case["role"] == "server":  # a client's output is masked with fresh random keys
+                assert other_output == output, f"{via}, bytewise={bytewise}"

@@ -362,13 +362,25 @@ class Connection:
     """A WebSocket connection (either role); a pure state machine with no I/O."""
 
     def receive_data(self, data: _Bytes) -> None:
-        """Feeds bytes read from the transport (read in place, never copied)."""
+        """Feeds bytes read from the transport (read in place, never copied); take the
+        events with events()."""
     def receive(self, data: _Bytes) -> List[_Event]:
-        """receive_data(data) then events(), in one call."""
+        """Feeds bytes read from the transport and returns the events they produced (with any
+        left from before), in one call. Input is read in place, never copied; with bytes,
+        each whole single-frame message becomes its str/bytes straight from the engine's
+        buffer (the fastest path).
+
+        Unlike receive_data() + events(): when messages in this input precede a frame that
+        fails the connection, they are returned while the connection is still OPEN (answer
+        them: the replies go out before the close frame), and Failed then Closed come from
+        the next call: events(), receive(), handle_timeout() (next_timeout() is then due at
+        once) or receive_eof()."""
     def receive_eof(self) -> None:
         """The transport reached end of input."""
     def events(self) -> List[_Event]:
-        """Every pending event, in order."""
+        """Every pending event, in order (possibly []). A failure found behind messages by
+        receive_data() comes after them in this same list (the connection is CLOSED by the
+        time they are seen); a failure deferred by receive() comes here."""
     def data_to_send(self) -> bytes:
         """Takes every queued output byte (b"" when nothing is queued)."""
     def output_buffers(self) -> List[bytes]:
