@@ -134,8 +134,11 @@ impl Connection {
                 None if self.recv.header_len == 0 && self.recv.message.is_none() => {
                     match self.whole_message(data) {
                         Ok(Some((h, head))) => {
-                            handed |= lend.is_some();
-                            self.deliver_whole_message(h, head, data, lend.as_deref_mut())
+                            let delivered =
+                                self.deliver_whole_message(h, head, data, lend.as_deref_mut());
+                            // Only a message actually lent counts as handed over.
+                            handed |= lend.is_some() && delivered.is_ok();
+                            delivered
                         }
                         Ok(None) => self.read_header(data),
                         Err(e) => Err(e),

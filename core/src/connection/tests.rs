@@ -1136,3 +1136,16 @@ fn fragmented_text_must_be_utf8() {
         Err(Error::InvalidInput(_))
     ));
 }
+
+#[test]
+fn receive_with_fails_at_once_when_nothing_was_handed_over() {
+    let mut s = server();
+    let mut got = Vec::new();
+    s.receive_with(&masked(0x81, &[b'a', 0xff]), |e| got.push(e.into_owned()));
+    assert!(
+        matches!(got[0], Event::Failed(Error::InvalidUtf8)),
+        "{got:?}"
+    );
+    assert!(matches!(got[1], Event::Closed(_)));
+    assert_eq!(s.state(), State::Closed);
+}
