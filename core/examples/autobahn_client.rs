@@ -84,7 +84,7 @@ fn session(url: &str, echo: bool) -> Result<Session, String> {
             }
         }
         if conn.state() == State::Closed || matches!(read, ReadOutcome::Eof) {
-            let _ = flush(&mut conn, &mut stream);
+            support::close_transport(&mut conn, &mut stream);
             break;
         }
     }

@@ -89,5 +89,5 @@ fn serve(mut stream: TcpStream) {
             break;
         }
     }
-    let _ = flush(&mut conn, &mut stream);
+    support::close_transport(&mut conn, &mut stream);
 }

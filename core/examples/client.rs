@@ -134,7 +134,7 @@ fn run(url: &str, protocols: Vec<String>) -> i32 {
             }
         }
         if conn.state() == State::Closed || matches!(read, ReadOutcome::Eof) {
-            let _ = flush(&mut conn, &mut stream);
+            support::close_transport(&mut conn, &mut stream);
             return code;
         }
     }

@@ -141,7 +141,7 @@ fn serve(mut stream: TcpStream, shared: &Shared, max_sessions: usize) {
             break;
         }
     }
-    let _ = flush(&mut conn, &mut stream);
+    support::close_transport(&mut conn, &mut stream);
     if let Some(s) = session {
         shared.chat.lock().expect("chat registry").remove(&s.id);
         shared.sessions.fetch_sub(1, Ordering::SeqCst);

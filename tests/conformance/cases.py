@@ -800,12 +800,13 @@ def _dataset(name: str) -> tuple[bytes, bool]:
     """Deterministic stand-ins for Autobahn's test files (same kinds, similar sizes)."""
     rnd = random.Random(name)
     if name == "json":
-        items = []
-        while sum(len(x) for x in items) < 194056:
+        items, total = [], 0
+        while total < 194056:
             items.append('{"id": %d, "name": "user%d", "email": "user%d@example.com", "active": %s, "score": %.3f, '
                          '"tags": ["%s", "%s"]}' % (len(items), rnd.randrange(10**6), rnd.randrange(10**6),
                                                      rnd.choice(["true", "false"]), rnd.random() * 100,
                                                      rnd.choice(["alpha", "beta", "gamma"]), rnd.choice(["x", "y", "z"])))
+            total += len(items[-1])
         return ("[" + ",\n".join(items) + "]").encode()[:194056], False
     if name == "bitmap":
         rows = []
@@ -815,22 +816,25 @@ def _dataset(name: str) -> tuple[bytes, bool]:
     if name == "text":
         words = "Habe nun ach Philosophie Juristerei und Medizin und leider auch Theologie durchaus studiert mit heißem " \
                 "Bemühn Da steh ich nun ich armer Tor und bin so klug als wie zuvor Heiße Magister heiße Doktor gar Grüße Öl".split()
-        out = []
-        while sum(len(w) + 1 for w in out) < 240000:
+        out, total = [], 0
+        while total < 240000:
             out.append(rnd.choice(words))
+            total += len(out[-1]) + 1
         return " ".join(out).encode()[:222218], True
     if name == "html":
-        out = []
-        while sum(len(x) for x in out) < 263527:
+        out, total = [], 0
+        while total < 263527:
             out.append('<div class="row r%d"><a href="/item/%d">Item %d</a><span>%s</span></div>\n'
                        % (rnd.randrange(9), rnd.randrange(10**5), rnd.randrange(10**5), "lorem ipsum dolor"[: rnd.randrange(18)]))
+            total += len(out[-1])
         return ("<!doctype html><html><body>\n" + "".join(out)).encode()[:263527], False
     # "pdf": mixed compressible structure and incompressible streams
-    out = []
-    while sum(len(x) for x in out) < 1042328:
+    out, total = [], 0
+    while total < 1042328:
         out.append(b"%d 0 obj << /Length 4096 /Filter /FlateDecode >> stream\n" % len(out))
         out.append(rnd.randbytes(4096))
         out.append(b"\nendstream endobj\n")
+        total += sum(len(x) for x in out[-3:])
     return b"".join(out)[:1042328], True
 
 

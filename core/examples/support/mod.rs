@@ -2,7 +2,7 @@
 //! (The engine does no I/O; this is the caller's side of the contract.)
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
+use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
 use wsengine::Connection;
@@ -72,4 +72,34 @@ pub fn read_once(
 /// A short read timeout so the loop can also serve timers and outgoing messages.
 pub fn poll_interval() -> Duration {
     Duration::from_millis(25)
+}
+
+/// Ends the transport once the connection is over, without losing what was sent.
+///
+/// Flushes, half-closes (FIN: the peer sees the end of our data, so a server still closes
+/// first, RFC 6455 §7.1.1), then reads and discards until the peer's EOF or `LINGER`. Closing a
+/// socket whose input holds unread bytes makes the kernel send a reset instead of a FIN, and a
+/// peer that gets a reset may discard what it had not read yet: after a protocol error the
+/// peer is typically still sending (Autobahn 3.4 sends the bad frame octet by octet), and would
+/// lose the echo and the close frame queued before the failure.
+pub fn close_transport(conn: &mut Connection, stream: &mut TcpStream) {
+    const LINGER: Duration = Duration::from_secs(2);
+    let _ = flush(conn, stream);
+    if stream.shutdown(Shutdown::Write).is_err() {
+        return;
+    }
+    let deadline = Instant::now() + LINGER;
+    let mut sink = [0u8; 4096];
+    while Instant::now() < deadline {
+        match stream.read(&mut sink) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) => {}
+            Err(_) => break,
+        }
+    }
 }

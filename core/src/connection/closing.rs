@@ -76,9 +76,12 @@ impl Connection {
         self.close_sent = Some(code.unwrap_or(close::NO_STATUS));
     }
 
-    /// The peer's close frame is complete.
-    pub(super) fn on_close_frame(&mut self, payload: &[u8]) -> Result<(), Error> {
-        let frame = close::parse_close_payload(payload)?;
+    /// Handles the peer's complete, valid close frame (at once, or once the events before it
+    /// were taken).
+    pub(super) fn on_close_frame(&mut self, frame: CloseFrame) {
+        if self.state == State::Closed {
+            return;
+        }
         self.recv_discard_message();
         self.close_received = Some(frame.clone());
         self.events.push_back(Event::CloseReceived(frame.clone()));
@@ -90,7 +93,6 @@ impl Connection {
             self.send_close_frame(code, &frame.reason);
         }
         self.closing_handshake_done();
-        Ok(())
     }
 
     /// Both close frames were exchanged.
@@ -170,6 +172,7 @@ impl Connection {
         self.recv_discard_message();
         self.deferred_pong = None;
         self.pending_failure = None;
+        self.pending_close = None;
         let (code, reason) = match (&self.close_received, clean) {
             (Some(CloseFrame { code, reason }), _) => (*code, reason.clone()),
             (None, _) => (close::ABNORMAL, String::new()),

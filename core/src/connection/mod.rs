@@ -76,6 +76,10 @@ pub struct Connection {
     /// fails once those events are taken (see [`Connection::poll_event`]), so the
     /// application can still answer them, e.g. echo a message that came before a bad frame.
     pending_failure: Option<Error>,
+    /// Likewise, the peer's close frame found behind data the application has not taken yet:
+    /// it is answered (and the connection closed) once those events are taken, so the
+    /// application can still answer them, e.g. echo a message sent just before it (Autobahn 7.1.1).
+    pending_close: Option<CloseFrame>,
     protocol: Option<String>,
     extensions: Option<String>,
     timers: Timers,
@@ -119,6 +123,7 @@ impl Connection {
             above_high_water: false,
             deferred_pong: None,
             pending_failure: None,
+            pending_close: None,
             protocol: None,
             extensions: None,
             #[cfg(feature = "deflate")]
@@ -158,10 +163,11 @@ impl Connection {
 
     /// The next event, or `None` when every event produced so far has been taken.
     ///
-    /// When input held complete messages followed by a protocol error, the messages come
-    /// first and the connection is still open while they are taken, so the application can
-    /// answer them; the failure ([`Event::Failed`], then [`Event::Closed`]) takes effect
-    /// when they have all been taken: here, or in [`Connection::handle_timeout`] (whose
+    /// When input held complete messages followed by a protocol error or by the peer's close
+    /// frame, the messages come first and the connection is still open while they are taken,
+    /// so the application can answer them; the failure ([`Event::Failed`], then
+    /// [`Event::Closed`]) or the close ([`Event::CloseReceived`], our close frame, ...) takes
+    /// effect when they have all been taken: here, or in [`Connection::handle_timeout`] (whose
     /// deadline, [`Connection::poll_timeout`], is then due at once) for callers that take
     /// events with [`Connection::drain_events`].
     pub fn poll_event(&mut self) -> Option<Event> {
@@ -171,10 +177,13 @@ impl Connection {
         self.events.pop_front()
     }
 
-    /// Fails the connection for an error found behind events the application had not taken.
+    /// Fails the connection for an error, or handles the peer's close frame, found behind
+    /// events the application had not taken.
     pub(super) fn apply_pending_failure(&mut self) {
         if let Some(error) = self.pending_failure.take() {
             self.fail(error);
+        } else if let Some(frame) = self.pending_close.take() {
+            self.on_close_frame(frame);
         }
     }
 

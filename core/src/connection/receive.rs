@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use super::{Connection, State};
+use crate::close;
 use crate::config::{Delivery, Role};
 use crate::error::Error;
 use crate::event::{Chunk, DataKind, Event, EventRef};
@@ -163,12 +164,20 @@ impl Connection {
             if let Some(f) = lend.as_deref_mut() {
                 handed |= self.hand_over_events(f);
             }
+            if self.pending_close.is_some() {
+                // Let the application answer what came before the peer's close frame
+                // (Autobahn 7.1.1): our close follows when it has (`poll_event`).
+                if self.events.is_empty() && !handed {
+                    self.apply_pending_failure();
+                }
+                break;
+            }
         }
     }
 
     /// Whether frames are still read: open, or closing while the peer's close is awaited.
     fn reading(&self) -> bool {
-        if self.pending_failure.is_some() {
+        if self.pending_failure.is_some() || self.pending_close.is_some() {
             return false;
         }
         match self.state {
@@ -465,7 +474,9 @@ impl Connection {
         match frame.opcode {
             OpCode::Close => {
                 let payload = core::mem::take(&mut self.recv.control);
-                self.on_close_frame(&payload)
+                // Handled by `read_frames_with`: at once, or after the events before it.
+                self.pending_close = Some(close::parse_close_payload(&payload)?);
+                Ok(())
             }
             OpCode::Ping => {
                 let payload = core::mem::take(&mut self.recv.control);

@@ -1149,3 +1149,71 @@ fn receive_with_fails_at_once_when_nothing_was_handed_over() {
     assert!(matches!(got[1], Event::Closed(_)));
     assert_eq!(s.state(), State::Closed);
 }
+
+/// Autobahn 7.1.1: a message and the peer's close frame in one read. The message is
+/// delivered while the connection is still open, so the application can echo it; the close
+/// is answered once the message has been taken, and the echo goes out before our close.
+#[test]
+fn messages_before_the_peers_close_can_be_answered() {
+    let mut input = masked(0x81, b"Hello");
+    input.extend(masked(0x88, b"\x03\xe8"));
+    input.extend(masked(0x81, b"after the close")); // ignored (RFC 6455 §5.5.1)
+
+    // poll_event, with a timer call in between (the examples' read loop).
+    let mut s = server();
+    s.receive(&input);
+    s.handle_timeout(10);
+    assert_eq!(s.poll_event(), Some(Event::Text("Hello".into())));
+    assert_eq!(s.state(), State::Open);
+    s.send_text("Hello").unwrap();
+    assert_eq!(
+        s.poll_event(),
+        Some(Event::CloseReceived(CloseFrame {
+            code: 1000,
+            reason: String::new()
+        }))
+    );
+    let Some(Event::Closed(info)) = s.poll_event() else {
+        panic!("no Closed")
+    };
+    assert!(info.was_clean);
+    assert_eq!(info.initiated_by, Some(Side::Remote));
+    assert_eq!(s.poll_event(), None);
+    assert_eq!(s.take_output(), b"\x81\x05Hello\x88\x02\x03\xe8");
+
+    // receive_with: the close is answered on the next call.
+    let mut s = server();
+    let mut got = Vec::new();
+    s.receive_with(&input, |e| got.push(e.into_owned()));
+    assert_eq!(got, [Event::Text("Hello".into())]);
+    assert_eq!(s.poll_timeout(), Some(0), "the close is due at once");
+    s.send_text("Hello").unwrap();
+    got.clear();
+    s.receive_with(&[], |e| got.push(e.into_owned()));
+    assert!(matches!(got[0], Event::CloseReceived(_)), "{got:?}");
+    assert!(matches!(got[1], Event::Closed(_)), "{got:?}");
+    assert_eq!(s.take_output(), b"\x81\x05Hello\x88\x02\x03\xe8");
+
+    // A client answers too, then waits for the server's EOF; an invalid close payload
+    // behind a message still fails the connection (after the message).
+    let mut c = client_with(Config::default());
+    let mut input = frame(0x81, b"Hi", None);
+    input.extend(frame(0x88, b"\x03\xe8", None));
+    c.receive(&input);
+    assert_eq!(c.poll_event(), Some(Event::Text("Hi".into())));
+    assert_eq!(c.state(), State::Open);
+    assert!(matches!(c.poll_event(), Some(Event::CloseReceived(_))));
+    assert_eq!(c.state(), State::Closing);
+    let mut s = server();
+    let mut input = masked(0x81, b"Hello");
+    input.extend(masked(0x88, b"\x03")); // 1-byte close payload
+    s.receive(&input);
+    assert_eq!(s.poll_event(), Some(Event::Text("Hello".into())));
+    assert_eq!(s.state(), State::Open);
+    assert!(matches!(s.poll_event(), Some(Event::Failed(_))));
+
+    // Nothing before the close: answered at once, as before.
+    let mut s = server();
+    s.receive(&masked(0x88, b"\x03\xe8"));
+    assert_eq!(s.state(), State::Closed);
+}

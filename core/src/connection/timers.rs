@@ -169,7 +169,7 @@ impl Connection {
             return None;
         }
         let t = &self.timers;
-        if self.pending_failure.is_some() {
+        if self.pending_failure.is_some() || self.pending_close.is_some() {
             // Due now: `handle_timeout` applies it once the events before it are taken.
             return Some(t.now.unwrap_or(0));
         }

@@ -26,6 +26,7 @@ async def session(url: str, echo: bool) -> Optional[str]:
     conn = wsengine.ClientConnection(url, CONFIG)
     first: Optional[str] = None
     conn.handle_timeout(int(loop.time() * 1000))
+    eof = False
     try:
         while True:
             out = conn.data_to_send()
@@ -40,30 +41,56 @@ async def session(url: str, echo: bool) -> Optional[str]:
                 data = await asyncio.wait_for(reader.read(1 << 18), timeout)
             except asyncio.TimeoutError:
                 data = None
-            if data is None:
-                pass
-            elif data:
-                conn.receive_data(data)
-            else:
-                conn.receive_eof()
+            # Timers first: receive() leaves a failure found behind messages pending until the
+            # next call, so the messages can still be answered.
             conn.handle_timeout(int(loop.time() * 1000))
-            for event in conn.events():
+            if data is None:
+                events = conn.events()
+            elif data:
+                events = conn.receive(data)
+            else:
+                eof = True
+                conn.receive_eof()
+                events = conn.events()
+            for event in events:
                 match event:
                     case wsengine.TextMessage(data=text):
                         if first is None:
                             first = text
-                        if echo:
+                        # A message can come in the same read as a frame that failed the
+                        # connection: answer only while it is open.
+                        if echo and conn.state == wsengine.State.OPEN:
                             conn.send_text(text)
                     case wsengine.BinaryMessage(data=payload):
-                        if echo:
+                        if echo and conn.state == wsengine.State.OPEN:
                             conn.send_binary(payload)
                     case _:
                         pass
+        if not eof:
+            await linger(reader, writer)
     except ConnectionError:
         pass
     finally:
         writer.close()
     return first
+
+
+async def linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seconds: float = 2.0) -> None:
+    """Half-closes, then discards input until the server's EOF: closing a socket with unread
+    input sends a reset, which can make the server lose what we sent last (the close frame
+    after a protocol error, while the server is still sending octet by octet)."""
+    if writer.can_write_eof():
+        writer.write_eof()
+    end = asyncio.get_running_loop().time() + seconds
+    while True:
+        left = end - asyncio.get_running_loop().time()
+        if left <= 0:
+            return
+        try:
+            if not await asyncio.wait_for(reader.read(1 << 16), left):
+                return
+        except asyncio.TimeoutError:
+            return
 
 
 async def main(base: str, agent: str) -> int:
