@@ -28,18 +28,18 @@ step() {
 }
 
 step "rustfmt" cargo fmt --all -- --check
-step "clippy" cargo clippy -p wsengine --all-targets -- -D warnings
+step "clippy" cargo clippy -p wsengine -p wsengine-python -p wsengine-node --all-targets -- -D warnings
 step "core tests (default features)" cargo test -p wsengine
 step "core tests (no deflate)" cargo test -p wsengine --no-default-features --features std,getrandom --lib --tests
 step "no_std build (core + alloc only)" bash scripts/no_std_check.sh
 step "build demo" cargo build --release -p wsengine --examples
 step "demo vs Python websockets" python3 -m pytest -q tests/interop
 step "demo vs Node ws and Chromium" node --test tests/interop/
-for suite in bindings-python bindings-node bindings-wasm fuzz; do
-    if [ -f "$suite/test.sh" ]; then
-        step "$suite" bash "$suite/test.sh"
-    fi
-done
+step "bindings-python" bash bindings-python/test.sh
+step "bindings-node" bash bindings-node/test.sh
+step "bindings-wasm" bash bindings-wasm/test.sh
+step "conformance (Autobahn-style, every server and client)" bash tests/conformance/run.sh
+step "fuzz smoke" bash fuzz/test.sh
 
 echo
 if [ "$failed" -gt 0 ]; then

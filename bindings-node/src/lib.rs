@@ -264,7 +264,7 @@ unsafe fn u32_slice<'a>(env: sys::napi_env, v: sys::napi_value) -> Result<&'a mu
     check(sys::napi_get_typedarray_info(
         env, v, &mut ty, &mut len, &mut data, &mut ab, &mut off,
     ))?;
-    if ty != sys::TypedarrayType::uint32_array as i32 {
+    if ty != sys::TypedarrayType::uint32_array {
         return Err(Error::new(Status::InvalidArg, "expected a Uint32Array"));
     }
     Ok(if len == 0 {

@@ -61,8 +61,11 @@ test('limits: message too big is 1009', () => {
 
 test('invalid UTF-8 is 1007', () => {
   const { server, client } = openPair();
-  client.sendFragment('text', Buffer.from([0xff]), true);
-  const events = server.receive(client.takeOutput());
+  // Our own sender refuses to put invalid text on the wire...
+  assert.throws(() => client.sendFragment('text', Buffer.from([0xff]), true), (e) => e.kind === 'invalid_input');
+  // ...so write the masked frame by hand: FIN + text, 1 byte, key 01 02 03 04, payload 0xff.
+  const frame = Buffer.from([0x81, 0x81, 1, 2, 3, 4, 0xff ^ 1]);
+  const events = server.receive(frame);
   assert.strictEqual(events[0].error.kind, 'invalid_utf8');
   assert.strictEqual(events[0].error.closeCode, 1007);
 });
