@@ -208,36 +208,34 @@ impl Connection {
 
     /// Writes one frame, copying (and for a client, masking) the payload into the output.
     fn write_frame(&mut self, opcode: OpCode, fin: bool, rsv1: bool, payload: &[u8]) {
-        let mask = self.next_mask();
-        let header = FrameHeader {
-            fin,
-            rsv1,
-            rsv2: false,
-            rsv3: false,
-            opcode,
-            mask,
-            payload_len: payload.len() as u64,
-        };
-        let mut hb = [0u8; MAX_HEADER_LEN];
-        let n = header.encode(&mut hb);
-        self.out.push(&hb[..n]);
-        match mask {
-            None if payload.len() >= ZERO_COPY_THRESHOLD => self.out.push_owned(payload.to_vec()),
-            None => self.out.push(payload),
+        match self.write_header(opcode, fin, rsv1, payload.len()) {
+            None if payload.len() < ZERO_COPY_THRESHOLD => self.out.push(payload),
+            None => self.out.push_owned(payload.to_vec()),
             Some(key) => {
                 let mut masked = payload.to_vec();
                 apply_mask(&mut masked, key, 0);
-                if masked.len() >= ZERO_COPY_THRESHOLD {
-                    self.out.push_owned(masked);
-                } else {
-                    self.out.push(&masked);
-                }
+                self.push_payload(masked);
             }
         }
     }
 
     /// Writes one frame around a payload the caller gave away (no copy for large payloads).
     fn write_frame_owned(&mut self, opcode: OpCode, fin: bool, rsv1: bool, mut payload: Vec<u8>) {
+        if let Some(key) = self.write_header(opcode, fin, rsv1, payload.len()) {
+            apply_mask(&mut payload, key, 0);
+        }
+        self.push_payload(payload);
+        self.note_output_growth();
+    }
+
+    /// Queues a frame header (with a fresh masking key for a client); returns the key.
+    fn write_header(
+        &mut self,
+        opcode: OpCode,
+        fin: bool,
+        rsv1: bool,
+        len: usize,
+    ) -> Option<[u8; 4]> {
         let mask = self.next_mask();
         let header = FrameHeader {
             fin,
@@ -246,28 +244,30 @@ impl Connection {
             rsv3: false,
             opcode,
             mask,
-            payload_len: payload.len() as u64,
+            payload_len: len as u64,
         };
         let mut hb = [0u8; MAX_HEADER_LEN];
         let n = header.encode(&mut hb);
         self.out.push(&hb[..n]);
-        if let Some(key) = mask {
-            apply_mask(&mut payload, key, 0);
-        }
+        mask
+    }
+
+    /// Queues a ready payload: large ones as their own segment (no copy), small ones appended.
+    fn push_payload(&mut self, payload: Vec<u8>) {
         if payload.len() >= ZERO_COPY_THRESHOLD {
             self.out.push_owned(payload);
         } else {
             self.out.push(&payload);
         }
-        self.note_output_growth();
     }
 
     /// A fresh masking key for a client frame (RFC 6455 §5.3), none for a server.
     fn next_mask(&mut self) -> Option<[u8; 4]> {
         match self.role {
             Role::Server => None,
-            // A client always has a key source: the constructors require one.
-            Role::Client => Some(self.keys.as_mut().map_or([0; 4], |k| k.next_key())),
+            // A client always has a key source (every constructor requires one); no constant
+            // key exists anywhere to fall back on.
+            Role::Client => self.keys.as_mut().map(|k| k.next_key()),
         }
     }
 }
