@@ -156,7 +156,10 @@ impl Checker {
                     }
                 }
                 if c.kind == DataKind::Text && !self.ignore_utf8 {
-                    assert!(core::str::from_utf8(&c.data).is_ok(), "text chunk not UTF-8");
+                    assert!(
+                        core::str::from_utf8(&c.data).is_ok(),
+                        "text chunk not UTF-8"
+                    );
                 }
                 self.chunked = (!c.last).then_some((c.kind, total));
             }
@@ -209,7 +212,11 @@ impl Checker {
         assert!(r >= self.last_rank, "state went back to {s:?}");
         self.last_rank = r;
         assert_eq!(c.pending_events(), 0);
-        assert_eq!(s == State::Closed, self.closed.is_some(), "state {s:?} vs Closed event");
+        assert_eq!(
+            s == State::Closed,
+            self.closed.is_some(),
+            "state {s:?} vs Closed event"
+        );
         assert_eq!(c.close_info(), self.closed.as_ref());
         if self.opened {
             assert_ne!(s, State::Connecting);
@@ -266,7 +273,11 @@ impl OutStream {
     pub fn new(role: Role, with_head: bool) -> Self {
         OutStream {
             role,
-            head: if with_head { Head::Expect } else { Head::Frames },
+            head: if with_head {
+                Head::Expect
+            } else {
+                Head::Frames
+            },
             buf: Vec::new(),
             deflate: false,
             in_message: false,
@@ -322,7 +333,11 @@ impl OutStream {
 
     fn frame(&mut self, h: &FrameHeader, n: usize, len: usize) {
         self.frames += 1;
-        assert!(!self.close_seen, "frame {:?} after our close frame", h.opcode);
+        assert!(
+            !self.close_seen,
+            "frame {:?} after our close frame",
+            h.opcode
+        );
         assert_eq!(h.mask.is_some(), self.role == Role::Client, "masking");
         assert!(!h.rsv2 && !h.rsv3, "RSV2/RSV3 sent");
         if h.rsv1 {

@@ -5,15 +5,15 @@
 //! bytes under test, so seeds made from the shared vectors are meaningful.
 
 use wsengine::deflate::{
-    self, params::parse_extension_values, parse_extensions, Compressor, Decompressor, DeflateConfig,
-    DeflateParams, Endpoint, ParseLimits,
+    self, params::parse_extension_values, parse_extensions, Compressor, Decompressor,
+    DeflateConfig, DeflateParams, Endpoint, ParseLimits,
 };
 use wsengine::error::Error;
 use wsengine::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
 use wsengine::handshake::{
     accept_response, classify, is_valid_key, parse_request_head, parse_response_head,
-    response_body_length, select_protocol, validate_response, Classified, HeadLimits,
-    HeadParser, HttpError,
+    response_body_length, select_protocol, validate_response, Classified, HeadLimits, HeadParser,
+    HttpError,
 };
 
 /// `FrameHeader::decode`: lengths, bits and the re-encoding agree with the raw bytes.
@@ -110,7 +110,10 @@ pub fn http_request(data: &[u8]) {
             return;
         }
     };
-    assert!(used <= buf.len() && used <= limits.max_header_bytes, "head length {used}");
+    assert!(
+        used <= buf.len() && used <= limits.max_header_bytes,
+        "head length {used}"
+    );
     assert!(head.headers.len() <= limits.max_headers);
     match classify(head) {
         Err(rejection) => {
@@ -139,8 +142,7 @@ pub fn http_request(data: &[u8]) {
                 .expect("our 101 parses")
                 .expect("complete");
             assert_eq!(n, resp.len());
-            let accepted =
-                validate_response(&head, key, &req.protocols).expect("our 101 is valid");
+            let accepted = validate_response(&head, key, &req.protocols).expect("our 101 is valid");
             assert_eq!(accepted.protocol, chosen);
         }
     }
@@ -230,7 +232,8 @@ fn codec_round_trip(c: &mut Compressor, d: &mut Decompressor, msgs: &[&[u8]]) {
         let mut z = Vec::new();
         c.compress(msg, &mut z).expect("compress");
         let mut out = Vec::new();
-        d.decompress(&z, &mut out, 1 << 20).expect("inflate our own output");
+        d.decompress(&z, &mut out, 1 << 20)
+            .expect("inflate our own output");
         d.finish_message(&mut out, 1 << 20).expect("finish");
         assert_eq!(&out[..], *msg, "deflate round trip");
     }
@@ -343,7 +346,12 @@ pub fn inflate(data: &[u8]) {
                 result = d.finish_message(&mut out, limit);
             }
             if msg.len() <= limit {
-                assert_eq!(result, Ok(()), "message of {} under limit {limit}", msg.len());
+                assert_eq!(
+                    result,
+                    Ok(()),
+                    "message of {} under limit {limit}",
+                    msg.len()
+                );
                 assert_eq!(out, msg, "round trip");
             } else {
                 assert_eq!(result, Err(deflate::CodecError::TooLarge));

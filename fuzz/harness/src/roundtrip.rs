@@ -17,9 +17,19 @@ enum Msg {
     Text(String),
     Binary(Vec<u8>),
     /// A message sent with `send_fragment` in these pieces (text may split characters).
-    Fragmented { text: bool, parts: Vec<Vec<u8>> },
-    FragmentedText { text: String, cuts: Vec<u8> },
-    Big { text: bool, len: u16, seed: u8 },
+    Fragmented {
+        text: bool,
+        parts: Vec<Vec<u8>>,
+    },
+    FragmentedText {
+        text: String,
+        cuts: Vec<u8>,
+    },
+    Big {
+        text: bool,
+        len: u16,
+        seed: u8,
+    },
     Ping(Vec<u8>),
 }
 
@@ -221,9 +231,15 @@ pub fn roundtrip(data: &[u8]) {
         protocol: None,
         extensions: ext.clone(),
     };
-    let mut client = Connection::open(Role::Client, ccfg.clone(), opts.clone(), Some(rng(input.seed)))
-        .expect("client opens");
-    let mut server = Connection::open(Role::Server, scfg.clone(), opts, None).expect("server opens");
+    let mut client = Connection::open(
+        Role::Client,
+        ccfg.clone(),
+        opts.clone(),
+        Some(rng(input.seed)),
+    )
+    .expect("client opens");
+    let mut server =
+        Connection::open(Role::Server, scfg.clone(), opts, None).expect("server opens");
     let mut cc = Checker::new(Role::Client, &ccfg, true);
     let mut sc = Checker::new(Role::Server, &scfg, true);
     let mut cout = OutStream::new(Role::Client, false);
@@ -241,21 +257,42 @@ pub fn roundtrip(data: &[u8]) {
     compare(events, &expect);
     // The server's pongs go back; the client surfaces nothing.
     let back = transfer(&mut server, &mut client, &input.chunks, &mut cc, &mut sout);
-    assert!(back.iter().all(|e| matches!(e, Event::Writable)), "{back:?}");
+    assert!(
+        back.iter().all(|e| matches!(e, Event::Writable)),
+        "{back:?}"
+    );
 
     // Server to client.
     let expect = send_all(&mut server, &input.msgs, ccfg.surface_pings);
     let events = transfer(&mut server, &mut client, &input.chunks, &mut cc, &mut sout);
     compare(events, &expect);
     let back = transfer(&mut client, &mut server, &input.chunks, &mut sc, &mut cout);
-    assert!(back.iter().all(|e| matches!(e, Event::Writable)), "{back:?}");
+    assert!(
+        back.iter().all(|e| matches!(e, Event::Writable)),
+        "{back:?}"
+    );
 
     // Clean close, initiated by the client.
     client.close(Some(1000), "done").expect("close");
-    let evs = no_writable(transfer(&mut client, &mut server, &input.chunks, &mut sc, &mut cout));
-    assert!(matches!(evs[..], [Event::CloseReceived(_), Event::Closed(_)]), "{evs:?}");
+    let evs = no_writable(transfer(
+        &mut client,
+        &mut server,
+        &input.chunks,
+        &mut sc,
+        &mut cout,
+    ));
+    assert!(
+        matches!(evs[..], [Event::CloseReceived(_), Event::Closed(_)]),
+        "{evs:?}"
+    );
     assert_eq!(server.state(), State::Closed);
-    let evs = no_writable(transfer(&mut server, &mut client, &input.chunks, &mut cc, &mut sout));
+    let evs = no_writable(transfer(
+        &mut server,
+        &mut client,
+        &input.chunks,
+        &mut cc,
+        &mut sout,
+    ));
     assert!(matches!(evs[..], [Event::CloseReceived(_)]), "{evs:?}");
     client.receive_eof();
     cc.drain(&mut client);
