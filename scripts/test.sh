@@ -11,18 +11,23 @@ bash scripts/setup.sh || { echo "setup failed"; exit 1; }
 passed=0
 failed=0
 failures=()
+logs=target/test-logs
+rm -rf "$logs" && mkdir -p "$logs"
+# Each step's output goes to the terminal and to a log; the tails of failed steps are repeated
+# at the end, so that the last screen of a CI run says what failed and why.
 step() {
     local name=$1
     shift
     echo
     echo "=== $name"
     local t0=$SECONDS
-    if "$@"; then
+    local log="$logs/$((passed + failed + 1)).log"
+    if "$@" 2>&1 | tee "$log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
         passed=$((passed + 1))
         echo "=== ok: $name ($((SECONDS - t0)) s)"
     else
         failed=$((failed + 1))
-        failures+=("$name")
+        failures+=("$name:$log")
         echo "=== FAILED: $name ($((SECONDS - t0)) s)"
     fi
 }
@@ -42,8 +47,12 @@ step "conformance (Autobahn-style, every server and client)" bash tests/conforma
 step "fuzz smoke" bash fuzz/test.sh
 
 echo
-if [ "$failed" -gt 0 ]; then
-    printf 'failed step: %s\n' "${failures[@]}"
-fi
+for f in "${failures[@]}"; do
+    echo "--- last lines of failed step: ${f%:*} (whole log: ${f##*:})"
+    tail -n 25 "${f##*:}"
+done
+for f in "${failures[@]}"; do
+    echo "failed step: ${f%:*}"
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

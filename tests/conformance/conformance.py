@@ -351,6 +351,7 @@ async def main() -> int:
     log = None if args.verbose else subprocess.DEVNULL
     report = {"generated": time.strftime("%Y-%m-%dT%H:%M:%S"), "full": args.full, "cases": len(cases), "implementations": {}}
     all_good = True
+    not_ok: list[str] = []
     for t in wanted:
         t0 = time.monotonic()
         print("=== %s (%s: %s), %d cases" % (t.name, t.kind, t.note, len(cases)), flush=True)
@@ -365,6 +366,7 @@ async def main() -> int:
             results, errors = {}, [str(e)]
         good, lines = summarize(t, results, errors)
         all_good &= good
+        not_ok += ["%s: %s" % (t.name, line.strip()) for line in lines if line.startswith("  ") and "allowed:" not in line]
         print("\n".join(lines))
         print("=== %s: %s in %.1f s" % (t.name, "all OK" if good else "NOT OK", time.monotonic() - t0), flush=True)
         report["implementations"][t.name] = {"role": t.kind, "what": t.note, "ok": good, "errors": errors,
@@ -372,6 +374,9 @@ async def main() -> int:
     with open(args.report, "w") as f:
         json.dump(report, f, indent=1)
     print("report: %s" % os.path.relpath(args.report, ROOT))
+    if not_ok:
+        # Repeated last, so that a log's tail names every case and error that was not OK.
+        print("not OK:\n  " + "\n  ".join(not_ok))
     return 0 if all_good else 1
 
 
