@@ -9,10 +9,9 @@ demo:
 test:
 	bash scripts/test.sh
 
-## Runs the Rust benchmarks and rewrites docs/benchmarks.md.
+## Runs every benchmark (Rust, Python, Node, WASM, next to their peers) and rewrites docs/benchmarks.md.
 bench:
-	cargo bench -p wsengine --bench ratios
-	python3 scripts/bench_report.py
+	bash scripts/bench.sh
 
 ## Long fuzzing run of every target (see fuzz/README.md).
 fuzz:

@@ -1,16 +1,28 @@
 #!/usr/bin/env python3
-"""Turns criterion's results (target/criterion) into docs/benchmarks.md: for each workload the
-engine's time, the speed-of-light loop's time measured in the same run, and their ratio."""
+"""Turns the results of `make bench` (JSON files under target/bench/, written by scripts/bench.sh)
+into docs/benchmarks.md with its plots in docs/bench/, and the headline figure in README.md.
+
+Every ratio in the report compares two implementations measured in the same run on the same
+byte stream; absolute times are shown for orientation only (the machines are shared and noisy).
+"""
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from datetime import date
+from typing import Any, Optional
+
+sys.path.insert(0, os.path.dirname(__file__))
+from bench_plot import bar_chart  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-CRIT = os.path.join(ROOT, "target", "criterion")
-TARGETS = {  # issue targets (engine time / baseline time), for both receive paths
+DOCS = os.path.join(ROOT, "docs")
+PLOTS = os.path.join(DOCS, "bench")
+
+# The issues' targets. Core: engine time / speed-of-light time, for both receive paths.
+CORE_TARGETS = {
     (path, workload): target
     for path in ("receive", "receive_with")
     for workload, target in [
@@ -20,63 +32,108 @@ TARGETS = {  # issue targets (engine time / baseline time), for both receive pat
         ("1 MiB text in 64 fragments", 1.3),
     ]
 }
+# Bindings: (workload, peer) -> minimum of peer time / wsengine time.
+PYTHON_TARGETS = {("small text (32 B)", "aiohttp"): 3.5, ("small text (32 B)", "websockets"): 15}
+PYTHON_FLOOR_TARGET = ("1 MiB binary", 1.3)  # wsengine time / Rust copy+unmask floor, at most
+NODE_TARGETS = {
+    "small text messages (~30 B)": 2.5,
+    "small binary messages (16-64 B)": 2.5,
+    "1 KiB mixed UTF-8 text": 1.5,
+    "fragmented text (16 KiB in 64 fragments)": 1.8,
+    "deflate text receive (~1 KiB JSON, no context takeover)": 10,
+}
+WASM_TARGETS = {"small text (16-64 B)": 10, "small binary (16-64 B)": 10, "1 MiB binary": 2.5}  # wasm / native, at most
+DEFLATE_TARGET = 1.2
 
 
-def estimate(group: str, impl: str, workload: str) -> float | None:
-    path = os.path.join(CRIT, group, impl, workload, "new", "estimates.json")
+def load(results: str, name: str) -> Optional[Any]:
+    path = os.path.join(results, name)
     if not os.path.exists(path):
+        print(f"bench_report: {path} is missing; its section says so", file=sys.stderr)
         return None
     with open(path) as f:
-        return json.load(f)["median"]["point_estimate"]  # nanoseconds per iteration
+        return json.load(f)
 
 
-def fmt(ns: float) -> str:
-    return f"{ns / 1e6:.2f} ms" if ns >= 1e6 else f"{ns / 1e3:.0f} µs"
+def fmt_time(s: float) -> str:
+    if s >= 1e-3:
+        return f"{s * 1e3:.2f} ms"
+    if s >= 1e-6:
+        return f"{s * 1e6:.0f} µs"
+    return f"{s * 1e9:.0f} ns"
+
+
+def mbps(row: dict) -> float:
+    return row["bytes"] / row["seconds"] / 1e6
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def command(argv: list[str]) -> str:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
+    except OSError:
+        return "not installed"
 
 
 def machine() -> str:
     cpu = "unknown CPU"
+    mem = ""
     try:
         with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+        with open("/proc/meminfo") as f:
+            kib = int(next(line.split()[1] for line in f if line.startswith("MemTotal")))
+            mem = f", {kib / 2**20:.0f} GiB RAM"
+    except (OSError, StopIteration):
         pass
-    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, {rustc}"
+    distro = ""
+    try:
+        with open("/etc/os-release") as f:
+            distro = next(line.split("=", 1)[1].strip().strip('"') for line in f if line.startswith("PRETTY_NAME")) + ", "
+    except (OSError, StopIteration):
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores{mem}; {distro}{platform.system()} {platform.release()}; "
+            f"{command(['rustc', '--version'])}; Python {platform.python_version()}; node {command(['node', '--version'])}")
 
 
-def main() -> int:
-    rows = []
-    ratios_path = os.path.join(ROOT, "target", "bench-ratios.json")
-    if not os.path.exists(ratios_path):
-        print("no results: run `make bench` first", file=sys.stderr)
-        return 1
-    with open(ratios_path) as f:
-        results = json.load(f)
-    for r in results:
-        group, workload, ratio = r["path"], r["workload"], r["ratio"]
-        target = TARGETS.get((group, workload))
-        verdict = "" if target is None else ("met" if ratio <= target else "**not met**")
-        rows.append(f"| {group} | {workload} | {fmt(r['wsengine_s'] * 1e9)} | {fmt(r['baseline_s'] * 1e9)} | "
-                    f"{ratio:.2f}× | {'' if target is None else f'≤ {target}×'} {verdict} |")
-    pairs = results[0]["pairs"] if results else 0
-    text = f"""# Benchmarks
+def by_workload(rows: list[dict]) -> dict[str, dict[str, dict]]:
+    out: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        out.setdefault(r["workload"], {})[r["impl"]] = r
+    return out
 
-Measured on {date.today().isoformat()}: {machine()}. These machines are shared and noisy; only the
-ratios, measured in the same run, mean anything.
 
-## Rust core: the engine next to a speed-of-light loop
+def throughput_plot(file: str, title: str, table: dict[str, dict[str, dict]]) -> str:
+    groups = [(w, [(impl, mbps(r)) for impl, r in impls.items()]) for w, impls in table.items()]
+    bar_chart(os.path.join(PLOTS, file), title, "MB/s of WebSocket stream received", groups)
+    return f"![{title}](bench/{file})"
 
-`make bench` runs `cargo bench -p wsengine --bench ratios` (the table below), then
-`python3 scripts/bench_report.py`, which rewrites this file; `cargo bench -p wsengine --bench
-throughput` gives criterion's detailed statistics for the same workloads.
 
-The two implementations run alternately on the same stream ({pairs} pairs per row); each pair
-gives a ratio and the table shows the medians, so load on the machine that comes and goes hits
-both sides alike.
+# ---------------------------------------------------------------------------------------- sections
+
+
+def core_section(ratios: Optional[list]) -> tuple[str, list[str]]:
+    if not ratios:
+        return "## Rust core: the engine next to a speed-of-light loop\n\nNot run.\n", []
+    rows, misses = [], []
+    for r in ratios:
+        target = CORE_TARGETS.get((r["path"], r["workload"]))
+        note = ""
+        if target is not None:
+            note = f"≤ {target}× {verdict(r['ratio'] <= target)}"
+            if r["ratio"] > target:
+                misses.append(f"core {r['path']} {r['workload']}: {r['ratio']:.2f}× (target ≤ {target}×)")
+        rows.append(f"| {r['path']} | {r['workload']} | {fmt_time(r['wsengine_s'])} | {fmt_time(r['baseline_s'])} | "
+                    f"{r['ratio']:.2f}× | {note} |")
+    pairs = ratios[0]["pairs"]
+    return f"""## Rust core: the engine next to a speed-of-light loop
+
+`cargo bench -p wsengine --bench ratios`. The engine and the loop run alternately on the same
+stream ({pairs} pairs per row); each pair gives a ratio and the table shows the medians, so load
+on the machine that comes and goes hits both sides alike.
 
 Each workload is a byte stream of client frames (masked) fed in 64 KiB chunks to a server
 `Connection`. The baseline is the least any receiver must do with the same stream: parse the
@@ -88,7 +145,7 @@ no protocol checks, no events. Two receive paths of the engine are measured:
   are alive at once before the first is dropped, where the baseline drops each message at once
   and reuses one hot block: that allocator pattern is most of the gap on small messages.
 - `receive_with`: `Connection::receive_with`, whole messages lent to a callback as `&str` /
-  `&[u8]` from a reused buffer (what the bindings need, since they copy into their own string
+  `&[u8]` from a reused buffer (what the bindings use, since they copy into their own string
   type anyway); fragmented messages still come as owned events.
 
 Send workloads queue the same messages on a server `Connection` next to a loop that writes header
@@ -100,25 +157,237 @@ not validate, which is the whole difference on that row.
 |---|---|---:|---:|---:|---|
 """ + "\n".join(rows) + """
 
-How much the ratios move: on 2026-11-21, on this shared machine, repeated runs gave `receive`
-1.2–1.6× on small text and 1.2–1.4× on 1 KiB mixed UTF-8 (the allocator-bound path suffers most
-when the host is fast and quiet), while `receive_with` stayed at 0.6–0.65× and 0.87–0.95×.
-
 Workloads: small text is ~100 000 messages of 16–64 bytes (4 MiB); 1 KiB mixed UTF-8 is 4096
 messages mixing 1- to 4-byte characters; 1 MiB binary is 4 messages; fragmented text is 4
-messages of 1 MiB of mixed UTF-8, each in 64 fragments.
+messages of 1 MiB of mixed UTF-8, each in 64 fragments. The `receive` rows move most between
+runs (1.2–1.6× on small text on this machine): the allocator-bound path suffers most when the
+host is busy. `receive_with` moves little.
+""", misses
 
-Where the time goes (perf, receive of 1 KiB mixed UTF-8): simdutf8 validation and the one copy
-into the message's buffer dominate, as in the baseline; per message the engine adds the header
-checks and one event in a queue (`Event` is 40 bytes; the rare, large variants are boxed).
 
-The bindings' comparisons against other libraries are in `bindings-python/README.md`
-(websockets, wsproto, aiohttp), `bindings-node/README.md` (ws) and `bindings-wasm/README.md`.
-"""
-    os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
-    with open(os.path.join(ROOT, "docs", "benchmarks.md"), "w") as f:
+def peers_section(peers: Optional[list]) -> tuple[str, str]:
+    if not peers:
+        return "## Rust: wsengine next to tungstenite and fastwebsockets\n\nNot run.\n", ""
+    table = by_workload(peers)
+    impls = [i for i in dict.fromkeys(r["impl"] for r in peers)]
+    head = "| workload | " + " | ".join(impls) + " |\n|---|" + "---:|" * len(impls)
+    lines = []
+    headline = ""
+    for w, row in table.items():
+        cells = []
+        for i in impls:
+            r = row.get(i)
+            cells.append("—" if r is None else f"{mbps(r):,.0f} MB/s ({r['ratio']:.2f}×)")
+        lines.append(f"| {w} | " + " | ".join(cells) + " |")
+    small = table.get("small text (16-64 B)", {})
+    tung = next((r for i, r in small.items() if i.startswith("tungstenite")), None)
+    if tung:
+        headline = f"{tung['ratio']:.1f}× tungstenite's speed on small text messages (Rust, receive)"
+    plot = throughput_plot("rust-peers.svg", "Rust: receive throughput", table)
+    return f"""## Rust: wsengine next to tungstenite and fastwebsockets
+
+`cargo bench -p wsengine-bench-peers --bench peers` (bench-peers/). The same client-to-server
+streams as above, fed in 64 KiB reads, every message fully received (text validated as UTF-8).
+tungstenite reads from an in-memory `Read` stream; fastwebsockets, through its
+`FragmentCollector`, from an in-memory `AsyncRead` on a current-thread tokio runtime created
+outside the timed code. Cells: throughput, and in brackets time relative to wsengine's
+`receive_with` (the median of per-round ratios; above 1 means slower than wsengine).
+
+{head}
+""" + "\n".join(lines) + f"""
+
+{plot}
+""", headline
+
+
+def deflate_section(d: Optional[dict]) -> tuple[str, list[str]]:
+    if not d:
+        return "## permessage-deflate receive\n\nNot run.\n", []
+    misses = [] if d["ratio"] <= DEFLATE_TARGET else [f"deflate receive: {d['ratio']:.2f}× (target ≤ {DEFLATE_TARGET}×)"]
+    return f"""## permessage-deflate receive
+
+`cargo bench -p wsengine --bench deflate`: {d['messages']} different ~1 KiB messages of mixed
+UTF-8 ({d['bytes']:,} bytes, {d['compressed_bytes']:,} on the wire), compressed with context
+takeover, received by a server `Connection`, next to plain inflate (flate2, same window, context
+kept) + simdutf8 on the same bytes, {d['pairs']} interleaved pairs.
+
+| wsengine | inflate + UTF-8 check | ratio (median of pairs) | target |
+|---:|---:|---:|---|
+| {fmt_time(d['wsengine_s'])} ({d['bytes'] / d['wsengine_s'] / 1e6:.0f} MB/s) | {fmt_time(d['baseline_s'])} | {d['ratio']:.2f}× | ≤ {DEFLATE_TARGET}× {verdict(d['ratio'] <= DEFLATE_TARGET)} |
+
+Memory per connection for each setting: [deflate.md](deflate.md).
+""", misses
+
+
+def python_section(py: Optional[dict]) -> tuple[str, list[str], str]:
+    if not py:
+        return "## Python binding\n\nNot run.\n", [], ""
+    table = by_workload(py["rows"])
+    peers = [i for i in dict.fromkeys(r["impl"] for r in py["rows"]) if i not in ("wsengine", "Rust copy+unmask floor")]
+    misses, lines, headline = [], [], ""
+    for w, row in table.items():
+        ours = row["wsengine"]
+        cells = [f"{ours['seconds'] / ours['messages'] * 1e9:,.0f} ns"]
+        notes = []
+        for p in peers:
+            r = row.get(p)
+            if r is None:
+                cells.append("—")
+                continue
+            ratio = r["seconds"] / ours["seconds"]
+            cells.append(f"{r['seconds'] / r['messages'] * 1e9:,.0f} ns ({ratio:.1f}×)")
+            target = PYTHON_TARGETS.get((w, p))
+            if target is not None:
+                notes.append(f"{p} ≥ {target}× {verdict(ratio >= target)}")
+                if ratio < target:
+                    misses.append(f"Python {w} vs {p}: {ratio:.1f}× (target ≥ {target}×)")
+        floor = row.get("Rust copy+unmask floor")
+        if floor and w == PYTHON_FLOOR_TARGET[0]:
+            f = ours["seconds"] / floor["seconds"]
+            notes.append(f"{f:.2f}× the Rust copy+unmask floor (≤ {PYTHON_FLOOR_TARGET[1]}× {verdict(f <= PYTHON_FLOOR_TARGET[1])})")
+            if f > PYTHON_FLOOR_TARGET[1]:
+                misses.append(f"Python 1 MiB binary: {f:.2f}× the Rust floor (target ≤ {PYTHON_FLOOR_TARGET[1]}×)")
+        lines.append(f"| {w} | " + " | ".join(cells) + " | " + "; ".join(notes) + " |")
+        if w.startswith("small") and "websockets" in row:
+            headline = f"{row['websockets']['seconds'] / ours['seconds']:.0f}× websockets (Python, small messages)"
+    plot_table = {w: {i: r for i, r in row.items()} for w, row in table.items()}
+    plot = throughput_plot("python.svg", "Python: receive throughput", plot_table)
+    head = "| workload | wsengine | " + " | ".join(peers) + " | targets |\n|---|---:|" + "---:|" * len(peers) + "---|"
+    return f"""## Python binding
+
+`bindings-python/bench/bench.py` — {py['env']}. The identical byte streams, fed in 64 KiB chunks
+to each parser: wsengine's `Connection.receive`, websockets' sans-IO `Protocol` (C speedups),
+wsproto, and aiohttp's compiled `WebSocketReader`. Every message ends as a `str` or `bytes`.
+Cells: time per message (best of repeated runs), and in brackets the peer's time over
+wsengine's (above 1: wsengine is faster).
+
+{head}
+""" + "\n".join(lines) + f"""
+
+{plot}
+""", misses, headline
+
+
+def node_section(node: Optional[dict]) -> tuple[str, list[str], str]:
+    if not node:
+        return "## Node binding\n\nNot run.\n", [], ""
+    table = by_workload(node["rows"])
+    misses, lines, headline = [], [], ""
+    for w, row in table.items():
+        ours, ws = row["wsengine"], row["ws"]
+        ratio = ws["seconds"] / ours["seconds"]
+        target = NODE_TARGETS.get(w)
+        note = ""
+        if target is not None:
+            note = f"≥ {target}× {verdict(ratio >= target)}"
+            if ratio < target:
+                misses.append(f"Node {w}: {ratio:.2f}× ws (target ≥ {target}×)")
+        lines.append(f"| {w} | {ours['messages'] / ours['seconds']:,.0f} | {ws['messages'] / ws['seconds']:,.0f} | "
+                     f"{mbps(ours):,.0f} | {mbps(ws):,.0f} | {ratio:.2f}× | {note} |")
+        if w.startswith("small text"):
+            headline = f"{ratio:.1f}× ws (Node, small text messages)"
+    plot = throughput_plot("node.svg", "Node: receive throughput", table)
+    return f"""## Node binding
+
+`bindings-node/bench/bench.js` — {node['env']}. The identical streams fed in 64 KiB reads to
+wsengine's `Connection.receive` and to ws's `Receiver`; text ends as JS strings on both sides,
+binary as Buffers. Rounds alternate between the two; the best round of each counts. With deflate,
+ws's time includes waiting for its thread-pool inflation.
+
+| workload | wsengine msg/s | ws msg/s | wsengine MB/s | ws MB/s | ws time ÷ wsengine time | target |
+|---|---:|---:|---:|---:|---:|---|
+""" + "\n".join(lines) + f"""
+
+{plot}
+""", misses, headline
+
+
+def wasm_section(wasm: Optional[dict]) -> tuple[str, list[str]]:
+    if not wasm:
+        return "## WASM binding (in Node)\n\nNot run.\n", []
+    table = by_workload(wasm["rows"])
+    misses, lines = [], []
+    for w, row in table.items():
+        ours, ws, native = row["wsengine-wasm"], row["ws"], row["native speed-of-light loop"]
+        vs_native = ours["seconds"] / native["seconds"]
+        target = WASM_TARGETS.get(w)
+        note = ""
+        if target is not None:
+            note = f"≤ {target}× {verdict(vs_native <= target)}"
+            if vs_native > target:
+                misses.append(f"WASM {w}: {vs_native:.2f}× the native loop (target ≤ {target}×)")
+        lines.append(f"| {w} | {mbps(ours):,.0f} | {mbps(ws):,.0f} | {mbps(native):,.0f} | "
+                     f"{ws['seconds'] / ours['seconds']:.2f}× | {vs_native:.2f}× | {note} |")
+    plot = throughput_plot("wasm.svg", "WASM in Node: receive throughput", table)
+    return f"""## WASM binding (in Node)
+
+`bindings-wasm/bench/bench.js` — {wasm['env']}. The wasm build's `Connection.receive` (events out
+as JS strings and Buffers), ws's `Receiver`, and the core's native speed-of-light loop (a child
+process, same stream, same run).
+
+| workload | wasm MB/s | ws MB/s | native loop MB/s | ws time ÷ wasm time | wasm time ÷ native time | target (wasm ÷ native) |
+|---|---:|---:|---:|---:|---:|---|
+""" + "\n".join(lines) + f"""
+
+{plot}
+""", misses
+
+
+# ---------------------------------------------------------------------------------------- main
+
+
+def update_readme(headlines: list[str]) -> None:
+    path = os.path.join(ROOT, "README.md")
+    with open(path) as f:
+        text = f.read()
+    begin, end = "<!-- bench:headline -->", "<!-- /bench:headline -->"
+    if begin not in text:
+        print("bench_report: README.md has no bench:headline markers; not updated", file=sys.stderr)
+        return
+    block = (f"{begin}\nHeadline, from the last `make bench` ({date.today().isoformat()}, ratios measured in the same run): "
+             + "; ".join(headlines) + f".\n{end}")
+    text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+    with open(path, "w") as f:
         f.write(text)
-    print("\n".join(rows))
+
+
+def main() -> int:
+    results = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "bench")
+    os.makedirs(PLOTS, exist_ok=True)
+    core, core_miss = core_section(load(results, "bench-ratios.json"))
+    peers, peer_head = peers_section(load(results, "bench-peers.json"))
+    deflate, deflate_miss = deflate_section(load(results, "bench-deflate.json"))
+    python, py_miss, py_head = python_section(load(results, "python.json"))
+    node, node_miss, node_head = node_section(load(results, "node.json"))
+    wasm, wasm_miss = wasm_section(load(results, "wasm.json"))
+    misses = core_miss + deflate_miss + py_miss + node_miss + wasm_miss
+    headlines = [h for h in (peer_head, py_head, node_head) if h]
+    summary = "All the issues' targets were met in this run." if not misses else (
+        "Targets not met in this run:\n\n" + "\n".join(f"- {m}" for m in misses))
+    text = f"""# Benchmarks
+
+Written by `make bench` (scripts/bench.sh, then scripts/bench_report.py) on {date.today().isoformat()}.
+
+Machine: {machine()}. It is shared with other work and noisy: only ratios between two
+implementations measured in the same run on the same byte stream mean anything; absolute
+figures are for orientation.
+
+Headline: {"; ".join(headlines) or "(no peer comparison in this run)"}.
+
+{summary}
+
+{peers}
+{core}
+{deflate}
+{python}
+{node}
+{wasm}"""
+    with open(os.path.join(DOCS, "benchmarks.md"), "w") as f:
+        f.write(text)
+    update_readme(headlines)
+    print(f"wrote docs/benchmarks.md and docs/bench/*.svg; {len(misses)} target(s) not met")
+    for m in misses:
+        print("  " + m)
     return 0
 
 

@@ -41,6 +41,7 @@ step "build demo" cargo build --release -p wsengine --examples
 step "demo vs Python websockets" python3 -m pytest -q tests/interop
 step "demo vs Node ws and Chromium" node --test tests/interop/
 step "bindings-python" bash bindings-python/test.sh
+step "load: 10,000 connections to the Python example server" target/python-venv/bin/python tests/load/load_test.py
 step "bindings-node" bash bindings-node/test.sh
 step "bindings-wasm" bash bindings-wasm/test.sh
 step "conformance (Autobahn-style, every server and client)" bash tests/conformance/run.sh

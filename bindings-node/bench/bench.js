@@ -6,6 +6,7 @@
 //   node bench/bench.js            # all cases
 //   node bench/bench.js small      # cases whose name contains "small"
 //   BENCH_SECONDS=2 node bench/bench.js
+//   BENCH_JSON=out.json node bench/bench.js   # also write the results for scripts/bench_report.py
 //
 // Both sides end with the same values: text as JS strings (ws: `data.toString()`, which is
 // what a 'message' handler does for text), binary as Buffers. Streams are client-to-server
@@ -217,18 +218,23 @@ async function measure(c) {
 }
 
 async function main() {
-  console.log(`node ${process.version}, ws ${require(path.join(wsLib, '..', 'package.json')).version} + bufferutil, wsengine deflate: ${deflateSupported}`);
+  const env = `node ${process.version}, ws ${require(path.join(wsLib, '..', 'package.json')).version} + bufferutil`;
+  const rows = [];
+  console.log(`${env}, wsengine deflate: ${deflateSupported}`);
   console.log('case | wsengine msg/s | ws msg/s | wsengine MB/s | ws MB/s | ratio');
   console.log('--- | ---: | ---: | ---: | ---: | ---:');
   for (const c of cases()) {
     if (filter && !c.name.includes(filter)) continue;
     const { ours, theirs } = await measure(c);
+    const common = { workload: c.name, messages: c.messages, bytes: c.stream.length };
+    rows.push({ ...common, impl: 'wsengine', seconds: ours }, { ...common, impl: 'ws', seconds: theirs });
     const mb = c.stream.length / 1e6;
     const f = (x) => Math.round(x).toLocaleString('en-US');
     console.log(
       `${c.name} | ${f(c.messages / ours)} | ${f(c.messages / theirs)} | ${(mb / ours).toFixed(0)} | ${(mb / theirs).toFixed(0)} | ${(theirs / ours).toFixed(2)}x`
     );
   }
+  if (process.env.BENCH_JSON) require('fs').writeFileSync(process.env.BENCH_JSON, JSON.stringify({ suite: 'node', env, rows }, null, 1));
 }
 
 main().catch((e) => {

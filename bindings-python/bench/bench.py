@@ -245,7 +245,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="wsengine receive-path benchmark")
     parser.add_argument("--quick", action="store_true", help="smaller streams, fewer runs")
     parser.add_argument("--only", nargs="*", help="parsers to run (default: all)")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON (for scripts/bench_report.py)")
     args = parser.parse_args()
+    rows: list[dict[str, Any]] = []
     budget = 0.3 if args.quick else 1.5
     names = args.only or list(PARSERS)
     print(versions())
@@ -261,6 +263,7 @@ def main() -> None:
         for name in names:
             fn = PARSERS[name]
             results[name] = best_time(lambda: fn(chunks, deflate), len(messages), budget)
+            rows.append({"workload": title, "impl": name, "seconds": results[name], "messages": len(messages), "bytes": len(stream)})
         mb = len(stream) / 1e6
         row = f"{title:<30}{mb:>7.1f}{len(messages):>8}"
         for name in names:
@@ -275,11 +278,16 @@ def main() -> None:
             reps = 50
             floor = wsengine._wsengine._reference_copy_unmask(payload, reps) / reps / 1e9  # type: ignore[attr-defined]
             per_msg = results["wsengine"] / len(messages)
+            rows.append({"workload": title, "impl": "Rust copy+unmask floor", "seconds": floor * len(messages),
+                         "messages": len(messages), "bytes": len(stream)})
             print(
                 f"{'':<30}1 MiB: wsengine {per_msg * 1e6:.0f} us/msg, Rust copy+unmask floor "
                 f"{floor * 1e6:.0f} us/msg -> {per_msg / floor:.2f}x the floor"
             )
     print("\n(per-message times; lower is better. Ratios > 1 mean wsengine is faster.)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"suite": "python", "env": versions(), "rows": rows}, f, indent=1)
 
 
 if __name__ == "__main__":

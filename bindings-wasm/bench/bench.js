@@ -10,6 +10,7 @@
 //   npm run build && node bench/bench.js          # all cases
 //   node bench/bench.js small                     # cases whose name contains "small"
 //   BENCH_SECONDS=2 BENCH_ROUNDS=5 node bench/bench.js
+//   BENCH_JSON=out.json node bench/bench.js   # also write the results for scripts/bench_report.py
 //
 // Streams are client-to-server (masked), built like the core's benchmark workloads, and fed
 // in 64 KiB reads, like a socket delivers them. Rounds alternate between the receivers so
@@ -208,7 +209,9 @@ function main() {
     require.resolve('bufferutil');
     bufferutil = true;
   } catch {}
-  console.log(`node ${process.version}, ws ${wsVersion}${bufferutil ? ' + bufferutil' : ''}, ${os.cpus()[0].model}, ${os.cpus().length} cores`);
+  const env = `node ${process.version}, ws ${wsVersion}${bufferutil ? ' + bufferutil' : ''}`;
+  const rows = [];
+  console.log(`${env}, ${os.cpus()[0].model}, ${os.cpus().length} cores`);
   console.log('');
   console.log('| case | wsengine-wasm msg/s | ws msg/s | wasm MB/s | ws MB/s | native SOL MB/s | wasm speed ÷ ws speed | wasm time ÷ native SOL time |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
@@ -225,12 +228,19 @@ function main() {
       theirs = Math.min(theirs, pass(wsFactory, c, iterations));
       native = Math.min(native, sol(bin, c, probe / 10));
     }
+    const common = { workload: c.name, messages: c.messages, bytes: c.stream.length };
+    rows.push(
+      { ...common, impl: 'wsengine-wasm', seconds: ours },
+      { ...common, impl: 'ws', seconds: theirs },
+      { ...common, impl: 'native speed-of-light loop', seconds: native }
+    );
     const mb = c.stream.length / 1e6;
     const f = (x) => Math.round(x).toLocaleString('en-US');
     console.log(
       `| ${c.name} | ${f(c.messages / ours)} | ${f(c.messages / theirs)} | ${(mb / ours).toFixed(0)} | ${(mb / theirs).toFixed(0)} | ${(mb / native).toFixed(0)} | ${(theirs / ours).toFixed(2)}× | ${(ours / native).toFixed(2)}× |`
     );
   }
+  if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify({ suite: 'wasm', env, rows }, null, 1));
 }
 
 main();

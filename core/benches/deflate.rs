@@ -13,7 +13,8 @@
 //!
 //! `cargo bench -p wsengine --bench deflate` runs criterion, then an interleaved A/B loop
 //! (A, B, A, B, ... `DEFLATE_PAIRS` pairs, default 31) whose median ratio is the figure to
-//! quote on a noisy machine (docs/deflate.md).
+//! quote on a noisy machine (docs/deflate.md). The pairs' result is also written to
+//! `target/bench-deflate.json` for `scripts/bench_report.py`.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -245,4 +246,14 @@ fn main() {
         b * 1e3,
         raw as f64 / b / 1e6,
     );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    let _ = std::fs::create_dir_all(&dir);
+    std::fs::write(
+        dir.join("bench-deflate.json"),
+        format!(
+            "{{\"messages\":{MESSAGES},\"bytes\":{raw},\"compressed_bytes\":{},\"wsengine_s\":{o},\"baseline_s\":{b},\"ratio\":{r},\"pairs\":{pairs}}}\n",
+            s.len()
+        ),
+    )
+    .expect("write results");
 }

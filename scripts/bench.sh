@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The benchmark report in one command (`make bench`): installs what is missing, runs every
+# comparison on this machine in one go, and rewrites docs/benchmarks.md and its plots.
+#
+#   1. Rust: the engine next to a speed-of-light loop (ratios), compressed receive (deflate),
+#      and the engine next to tungstenite and fastwebsockets (bench-peers)
+#   2. Python: the binding next to websockets, wsproto and aiohttp's compiled reader
+#   3. Node: the binding next to ws (+ bufferutil)
+#   4. WASM in Node: the wasm build next to ws and the native loop
+#
+# Each step writes its results as JSON under target/bench/; scripts/bench_report.py turns them
+# into the report. BENCH_QUICK=1 runs shorter versions of every step (for trying the pipeline).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+OUT=target/bench
+mkdir -p "$OUT"
+QUICK="${BENCH_QUICK:-0}"
+
+bash scripts/setup.sh
+
+echo "== Rust: engine / speed-of-light loop"
+if [ "$QUICK" = 1 ]; then export RATIO_PAIRS=7 DEFLATE_PAIRS=7 BENCH_PEERS_ROUNDS=5; fi
+cargo bench -q -p wsengine --bench ratios
+echo "== Rust: permessage-deflate receive"
+cargo bench -q -p wsengine --bench deflate -- --warm-up-time 1 --measurement-time 3
+echo "== Rust: wsengine, tungstenite, fastwebsockets"
+cargo bench -q -p wsengine-bench-peers --bench peers
+cp target/bench-ratios.json target/bench-deflate.json target/bench-peers.json "$OUT/"
+
+echo "== Python: wsengine, websockets, wsproto, aiohttp"
+PY=target/python-venv/bin/python
+[ -x "$PY" ] || python3 -m venv target/python-venv
+"$PY" -m pip install -q -r scripts/requirements-test.txt
+"$PY" -m pip install -q --force-reinstall --no-deps ./bindings-python
+PY_ARGS=()
+[ "$QUICK" = 1 ] && PY_ARGS=(--quick)
+"$PY" bindings-python/bench/bench.py "${PY_ARGS[@]}" --json "$OUT/python.json"
+
+if [ "$QUICK" = 1 ]; then export BENCH_SECONDS=1 BENCH_ROUNDS=3; fi
+echo "== Node: wsengine, ws"
+(cd bindings-node && npm ci --no-audit --no-fund --silent && node scripts/build.js >/dev/null)
+BENCH_JSON="$PWD/$OUT/node.json" node bindings-node/bench/bench.js
+
+echo "== WASM in Node: wsengine-wasm, ws, native loop"
+(cd bindings-wasm && npm ci --no-audit --no-fund --silent && CARGO_QUIET=1 bash scripts/build.sh >/dev/null)
+BENCH_JSON="$PWD/$OUT/wasm.json" node bindings-wasm/bench/bench.js
+
+python3 scripts/bench_report.py "$OUT"
