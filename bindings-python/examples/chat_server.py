@@ -65,27 +65,31 @@ class Room:
     def handle(self, peer: Peer, events: list[wsengine.Event]) -> bool:
         """Acts on events; returns False when the connection is over."""
         alive = True
-        for event in events:
-            match event:
-                case wsengine.Request(path="/chat"):
-                    peer.conn.accept()
-                case wsengine.Request():
-                    peer.conn.reject(404, body=b"no such chat room\n")
-                case wsengine.HttpRequest(path="/"):
-                    peer.conn.respond(200, [("Content-Type", "text/html; charset=utf-8")], PAGE)
-                case wsengine.HttpRequest():
-                    peer.conn.respond(404, body=b"not found\n")
-                case wsengine.Open():
-                    self.counter += 1
-                    peer.name = f"user{self.counter}"
-                    self.peers.add(peer)
-                    self.broadcast(f"* {peer.name} joined")
-                case wsengine.TextMessage(data=text):
-                    self.broadcast(f"{peer.name}: {text}")
-                case wsengine.Closed():
-                    alive = False
-                case _:
-                    pass
+        while events:
+            for event in events:
+                match event:
+                    case wsengine.Request(path="/chat"):
+                        peer.conn.accept()
+                    case wsengine.Request():
+                        peer.conn.reject(404, body=b"no such chat room\n")
+                    case wsengine.HttpRequest(path="/"):
+                        peer.conn.respond(200, [("Content-Type", "text/html; charset=utf-8")], PAGE)
+                    case wsengine.HttpRequest():
+                        peer.conn.respond(404, body=b"not found\n")
+                    case wsengine.Open():
+                        self.counter += 1
+                        peer.name = f"user{self.counter}"
+                        self.peers.add(peer)
+                        self.broadcast(f"* {peer.name} joined")
+                    case wsengine.TextMessage(data=text):
+                        self.broadcast(f"{peer.name}: {text}")
+                    case wsengine.Closed():
+                        alive = False
+                    case _:
+                        pass
+            # accept() queues Open, and a failure that receive() deferred behind the
+            # messages just answered comes now: both are in the next events().
+            events = peer.conn.events()
         peer.flush()
         if not alive and peer in self.peers:
             self.peers.discard(peer)
@@ -119,7 +123,23 @@ class Room:
             self.handle(peer, conn.events())
         finally:
             self.peers.discard(peer)
+            await linger(reader, writer)
             writer.close()
+
+
+async def linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Half-closes, then discards input until the peer's EOF (at most 2 s): closing a socket
+    with unread input sends a reset, which can destroy our close frame before it is read."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 2.0
+    try:
+        if writer.can_write_eof() and not writer.is_closing():
+            writer.write_eof()
+        while end > loop.time():
+            if not await asyncio.wait_for(reader.read(65536), end - loop.time()):
+                break
+    except (ConnectionError, asyncio.TimeoutError):
+        pass
 
 
 async def main(host: str, port: int) -> None:

@@ -16,11 +16,19 @@ import wsengine
 
 
 class EchoProtocol(asyncio.Protocol):
+    #: The answer to a plain HTTP request (not an upgrade): status, headers, body.
+    http_answer: tuple[int, list[tuple[str, str]], bytes] = (
+        200,
+        [("Content-Type", "text/plain")],
+        b"wsengine echo server\n",
+    )
+
     def __init__(self, config: wsengine.Config) -> None:
         self.conn = wsengine.ServerConnection(config)
         self.loop = asyncio.get_running_loop()
         self.transport: Optional[asyncio.Transport] = None
         self.timer: Optional[asyncio.TimerHandle] = None
+        self.closing = False
 
     # ---- transport callbacks ----
 
@@ -30,9 +38,13 @@ class EchoProtocol(asyncio.Protocol):
         self.on_timer()  # starts the engine's clock (handshake timeout)
 
     def data_received(self, data: bytes) -> None:
+        if self.closing:
+            return  # the connection is closed: input is discarded until the peer's EOF
         self.handle(self.conn.receive(data))
 
     def eof_received(self) -> bool:
+        if self.closing:
+            return False
         self.conn.receive_eof()
         self.handle(self.conn.events())
         return False
@@ -57,7 +69,7 @@ class EchoProtocol(asyncio.Protocol):
                 case wsengine.Request():
                     self.conn.accept()
                 case wsengine.HttpRequest():
-                    self.conn.respond(200, [("Content-Type", "text/plain")], b"wsengine echo server\n")
+                    self.conn.respond(*self.http_answer)
                 # A message can arrive in the same read as a frame that failed the
                 # connection: answer only while it is open.
                 case wsengine.TextMessage(data=text) if self.conn.state == wsengine.State.OPEN:
@@ -73,9 +85,24 @@ class EchoProtocol(asyncio.Protocol):
         if out:
             self.transport.write(out)
         if closed:
-            self.transport.close()  # after writing what is queued
+            self.close_transport()
             return
         self.schedule()
+
+    def close_transport(self) -> None:
+        """Half-closes after what is queued, then discards input until the peer's EOF (at most
+        2 s). Closing a socket with unread input sends a reset, and a reset can destroy what
+        we sent last -- the close frame after a protocol error -- before the peer reads it."""
+        assert self.transport is not None
+        self.closing = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self.loop.call_later(2.0, self.transport.close)
+        else:
+            self.transport.close()
 
     def schedule(self) -> None:
         if self.timer is not None:
