@@ -3,6 +3,8 @@
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::any::Any;
+use core::fmt;
 
 use crate::close::CloseFrame;
 use crate::error::Error;
@@ -54,11 +56,15 @@ pub enum Event {
 /// An event handed to the callback of [`crate::Connection::receive_with`]: a whole message
 /// borrowed from the connection's buffer (valid during the call), or any other event.
 #[derive(Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EventRef<'a> {
     /// A complete text message, borrowed.
     Text(&'a str),
     /// A complete binary message, borrowed.
     Binary(&'a [u8]),
+    /// A complete binary message, received into the buffer that
+    /// [`EventSink::message_buffer`] gave for it (only with [`crate::Connection::receive_into`]).
+    Buffer(Box<dyn MessageBuffer>),
     /// Any other event (including messages that were fragmented or compressed).
     Owned(Event),
 }
@@ -69,10 +75,63 @@ impl EventRef<'_> {
         match self {
             EventRef::Text(t) => Event::Text(String::from(t)),
             EventRef::Binary(b) => Event::Binary(b.to_vec()),
+            EventRef::Buffer(b) => Event::Binary(b.as_slice().to_vec()),
             EventRef::Owned(e) => e,
         }
     }
 }
+
+/// Where [`crate::Connection::receive_into`] hands its events, and where it may receive a
+/// large binary message: into memory of the application's own (a Python `bytes`, a JS
+/// buffer), so that the message is written once, unmasked, where the application wants it,
+/// instead of into the engine's buffer and then copied. Every `FnMut(EventRef)` is one (with
+/// no buffers of its own).
+pub trait EventSink {
+    /// The next event, in order.
+    fn event(&mut self, event: EventRef<'_>);
+
+    /// A binary message of `len` bytes begins, in one uncompressed frame whose header
+    /// passed every check (so `len` is within the configured limits). Return a buffer of
+    /// exactly `len` bytes to receive it into, or `None` (the default) for the engine's own.
+    /// The message then arrives as [`EventRef::Buffer`] with this buffer, filled; if the
+    /// connection fails first, the buffer is dropped.
+    fn message_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
+        let _ = len;
+        None
+    }
+}
+
+impl<F: FnMut(EventRef<'_>)> EventSink for F {
+    fn event(&mut self, event: EventRef<'_>) {
+        self(event)
+    }
+}
+
+/// Memory an [`EventSink`] lends for one binary message (see [`EventSink::message_buffer`]).
+pub trait MessageBuffer: Any + Send + Sync {
+    /// The whole buffer (the message's length).
+    fn as_slice(&self) -> &[u8];
+    /// The whole buffer, to write the message into.
+    fn as_mut_slice(&mut self) -> &mut [u8];
+    /// The buffer as `Any`, to get its concrete type back (`downcast`).
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl fmt::Debug for dyn MessageBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageBuffer")
+            .field("len", &self.as_slice().len())
+            .finish()
+    }
+}
+
+impl PartialEq for dyn MessageBuffer {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for dyn MessageBuffer {}
 
 /// What the peer agreed to in the opening handshake.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -62,7 +62,9 @@ pub use close::CloseFrame;
 pub use config::{Config, Delivery, Role};
 pub use connection::{AcceptOptions, ClientOptions, Connection, OpenOptions, ProxyOptions, State};
 pub use error::Error;
-pub use event::{Chunk, CloseInfo, DataKind, Event, EventRef, Opened, Rejected, Side};
+pub use event::{
+    Chunk, CloseInfo, DataKind, Event, EventRef, EventSink, MessageBuffer, Opened, Rejected, Side,
+};
 pub use handshake::{Header, Request};
 #[cfg(feature = "getrandom")]
 pub use rng::OsRandom;

@@ -238,3 +238,39 @@ def test_receive_survives_python_code_running_during_it() -> None:
         gc.collect()
     assert events == [wsengine.TextMessage(p) for p in payloads]
     assert seen, "no GC pass ran during receive()"
+
+
+def test_large_binary_messages_across_reads_are_whole_and_independent() -> None:
+    """A binary message that spans reads is received straight into its own bytes object:
+    every byte right, whatever the read sizes, and each message its own object."""
+    server, client = pair(max_message_size=8 << 20, max_frame_size=8 << 20)
+    payloads = [bytes((i * 7 + k) % 251 for i in range(n)) for k, n in enumerate([3 << 20, 70_000, 5, 1 << 20])]
+    for p in payloads:
+        client.send_binary(p)
+    wire = client.data_to_send()
+    for read in (65_536, 1_000, 1 << 22):
+        server2 = wsengine.open_connection("server", max_message_size=8 << 20, max_frame_size=8 << 20)
+        server2.events()
+        got: list[bytes] = []
+        for i in range(0, len(wire), read):
+            for ev in server2.receive(wire[i : i + read]):
+                assert isinstance(ev, wsengine.BinaryMessage)
+                got.append(ev.data)
+        assert got == payloads, read
+    # The same input through receive_data() + events() (the core's own buffers).
+    for i in range(0, len(wire), 65_536):
+        server.receive_data(wire[i : i + 65_536])
+    assert [ev.data for ev in server.events()] == payloads  # type: ignore[union-attr]
+
+
+def test_a_frame_failing_behind_a_large_message_comes_after_it() -> None:
+    server, _ = pair()
+    big = bytes(range(256)) * 1024
+    wire = masked(0x02, big) + masked(0x02, b"x", rsv=0x20)  # RSV2: 1002
+    events = []
+    for i in range(0, len(wire), 4096):
+        events += server.receive(wire[i : i + 4096])
+    events += server.events()
+    assert events[0] == wsengine.BinaryMessage(big)
+    assert isinstance(events[1], wsengine.Failed) and events[1].close_code == 1002
+    assert isinstance(events[-1], wsengine.Closed)

@@ -1,15 +1,16 @@
 //! The receive path: frame headers, payload unmasking, UTF-8 validation, message
 //! assembly and delivery, in one pass over each piece of input.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::{Connection, State};
 use crate::close;
 use crate::config::{Delivery, Role};
 use crate::error::Error;
-use crate::event::{Chunk, DataKind, Event, EventRef};
+use crate::event::{Chunk, DataKind, Event, EventRef, EventSink, MessageBuffer};
 use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
-use crate::mask::apply_mask;
+use crate::mask::{apply_mask, copy_masked, extend_masked};
 use crate::utf8::{as_str_validated, into_string_lossy, into_string_validated, Utf8Cursor};
 
 /// Receive-side state carried between calls.
@@ -26,6 +27,8 @@ pub(super) struct Receiver {
     message: Option<InMessage>,
     /// The buffer whole messages are lent from by `receive_with` (reused).
     lent: Vec<u8>,
+    /// A message received into an [`EventSink`]'s buffer, complete, to hand over.
+    completed: Option<Box<dyn MessageBuffer>>,
     /// Masked, compressed bytes waiting to be inflated (reused).
     #[cfg(feature = "deflate")]
     scratch: Vec<u8>,
@@ -55,6 +58,11 @@ struct InMessage {
     size: usize,
     /// A piece of it was already delivered (chunk and frame delivery).
     delivered_first: bool,
+    /// A single uncompressed binary frame of this length, whole-message delivery: an
+    /// [`EventSink`] may give a buffer for it (asked once, right after the header).
+    offer_len: Option<usize>,
+    /// The [`EventSink`]'s buffer the message is received into, instead of `buf`.
+    external: Option<Box<dyn MessageBuffer>>,
 }
 
 impl Connection {
@@ -87,30 +95,44 @@ impl Connection {
     /// (`receive_with`, `poll_event`, `handle_timeout` or `receive_eof`), so it can still
     /// answer them; [`Connection::poll_timeout`] is then due at once.
     pub fn receive_with<F: FnMut(EventRef<'_>)>(&mut self, data: &[u8], mut f: F) {
+        self.receive_into(data, &mut f);
+    }
+
+    /// [`Connection::receive_with`] with an [`EventSink`] that may also give memory of its
+    /// own for large binary messages: a message that arrives in one uncompressed frame is
+    /// then unmasked straight into that memory as its bytes arrive, and handed over as
+    /// [`EventRef::Buffer`]. A binding whose message type must be allocated by its runtime
+    /// anyway (a Python `bytes`) saves a copy of every such message this way.
+    ///
+    /// A message whose header came through [`Connection::receive`] is received into the
+    /// engine's buffer; one received into a sink's buffer but completed through `receive`
+    /// is queued as an [`Event::Binary`] copy.
+    pub fn receive_into<S: EventSink + ?Sized>(&mut self, data: &[u8], sink: &mut S) {
+        let mut sink = SinkRef(sink);
         // Everything handed over before this call has been taken by now.
-        self.hand_over_events(&mut f);
+        self.hand_over_events(&mut sink);
         self.apply_pending_failure();
-        self.hand_over_events(&mut f);
+        self.hand_over_events(&mut sink);
         if data.is_empty() || self.state == State::Closed {
             return;
         }
         self.timers.note_activity();
         if self.state == State::Connecting {
             if let Some(rest) = self.receive_opening(data) {
-                let handed = self.hand_over_events(&mut f);
-                self.read_frames_with(&rest, Some(&mut f), handed);
+                let handed = self.hand_over_events(&mut sink);
+                self.read_frames_with(&rest, Some(&mut sink), handed);
             }
         } else {
-            self.read_frames_with(data, Some(&mut f), false);
+            self.read_frames_with(data, Some(&mut sink), false);
         }
-        self.hand_over_events(&mut f);
+        self.hand_over_events(&mut sink);
     }
 
-    /// Hands every queued event to `f`; returns whether there were any.
-    fn hand_over_events(&mut self, f: &mut dyn FnMut(EventRef<'_>)) -> bool {
+    /// Hands every queued event to `sink`; returns whether there were any.
+    fn hand_over_events(&mut self, sink: &mut dyn EventSink) -> bool {
         let mut any = false;
         while let Some(e) = self.events.pop_front() {
-            f(EventRef::Owned(e));
+            sink.event(EventRef::Owned(e));
             any = true;
         }
         any
@@ -127,7 +149,7 @@ impl Connection {
     fn read_frames_with<'f>(
         &mut self,
         mut data: &[u8],
-        mut lend: Option<&mut (dyn FnMut(EventRef<'_>) + 'f)>,
+        mut lend: Option<&mut (dyn EventSink + 'f)>,
         mut handed: bool,
     ) {
         while !data.is_empty() && self.reading() {
@@ -146,7 +168,10 @@ impl Connection {
                     }
                 }
                 None => self.read_header(data),
-                Some(frame) => self.read_payload(frame, data),
+                Some(frame) => {
+                    self.offer_message_buffer(lend.as_deref_mut(), data.len());
+                    self.read_payload(frame, data)
+                }
             };
             match step {
                 Ok(n) => data = data.get(n..).unwrap_or(&[]),
@@ -164,6 +189,17 @@ impl Connection {
             if let Some(f) = lend.as_deref_mut() {
                 handed |= self.hand_over_events(f);
             }
+            if let Some(buf) = self.recv.completed.take() {
+                match lend.as_deref_mut() {
+                    Some(f) => {
+                        f.event(EventRef::Buffer(buf));
+                        handed = true;
+                    }
+                    None => self
+                        .events
+                        .push_back(Event::Binary(buf.as_slice().to_vec())),
+                }
+            }
             if self.pending_close.is_some() {
                 // Let the application answer what came before the peer's close frame
                 // (Autobahn 7.1.1): our close follows when it has (`poll_event`).
@@ -172,6 +208,37 @@ impl Connection {
                 }
                 break;
             }
+        }
+    }
+
+    /// Before payload bytes of the message in progress are read (`arrived` of them are at
+    /// hand): asks `sink` for a buffer, if the message may use one, once a sixteenth of it has
+    /// arrived (the rule of `on_data`: a peer cannot make us reserve much more than it sent),
+    /// and moves what was read so far into it. Asked once; a message read in part without a
+    /// sink stays in the engine's buffer.
+    fn offer_message_buffer(&mut self, sink: Option<&mut (dyn EventSink + '_)>, arrived: usize) {
+        let Some(m) = self.recv.message.as_mut() else {
+            return;
+        };
+        let Some(len) = m.offer_len else {
+            return;
+        };
+        let Some(sink) = sink else {
+            m.offer_len = None;
+            return;
+        };
+        if len > MIN_RESERVE && m.size.saturating_add(arrived).saturating_mul(RESERVE_AHEAD) < len {
+            return;
+        }
+        m.offer_len = None;
+        let Some(mut ext) = sink.message_buffer(len) else {
+            return;
+        };
+        let dst = ext.as_mut_slice();
+        if dst.len() == len {
+            dst[..m.buf.len()].copy_from_slice(&m.buf);
+            m.buf = Vec::new();
+            m.external = Some(ext);
         }
     }
 
@@ -214,7 +281,7 @@ impl Connection {
         h: FrameHeader,
         head: usize,
         data: &[u8],
-        lend: Option<&mut (dyn FnMut(EventRef<'_>) + 'f)>,
+        lend: Option<&mut (dyn EventSink + 'f)>,
     ) -> Result<usize, Error> {
         let len = h.payload_len as usize;
         let payload = &data[head..head + len];
@@ -223,14 +290,14 @@ impl Connection {
             Some(f) if !(text && self.config.ignore_utf8_errors) => {
                 let buf = &mut self.recv.lent;
                 buf.clear();
-                buf.extend_from_slice(payload);
-                if let Some(key) = h.mask {
-                    apply_mask(buf, key, 0);
+                match h.mask {
+                    Some(key) => extend_masked(buf, payload, key, 0),
+                    None => buf.extend_from_slice(payload),
                 }
                 if !text {
-                    f(EventRef::Binary(buf));
+                    f.event(EventRef::Binary(buf));
                 } else if simdutf8::basic::from_utf8(buf).is_ok() {
-                    f(EventRef::Text(as_str_validated(buf)));
+                    f.event(EventRef::Text(as_str_validated(buf)));
                 } else {
                     return Err(Error::InvalidUtf8);
                 }
@@ -239,10 +306,14 @@ impl Connection {
                 }
             }
             _ => {
-                let mut buf = payload.to_vec();
-                if let Some(key) = h.mask {
-                    apply_mask(&mut buf, key, 0);
-                }
+                let buf = match h.mask {
+                    Some(key) => {
+                        let mut buf = Vec::with_capacity(len);
+                        extend_masked(&mut buf, payload, key, 0);
+                        buf
+                    }
+                    None => payload.to_vec(),
+                };
                 let event = if !text {
                     Event::Binary(buf)
                 } else if self.config.ignore_utf8_errors {
@@ -344,6 +415,7 @@ impl Connection {
                     if !h.rsv1 && len > max_message as u64 {
                         return Err(Error::MessageTooLarge);
                     }
+                    let whole = h.fin && !h.rsv1 && self.config.delivery == Delivery::Messages;
                     *slot = Some(InMessage {
                         kind: if op == OpCode::Text {
                             DataKind::Text
@@ -356,6 +428,9 @@ impl Connection {
                         fragments: 1,
                         size: 0,
                         delivered_first: false,
+                        offer_len: (op == OpCode::Binary && whole && len > 0)
+                            .then_some(len as usize),
+                        external: None,
                     });
                 }
             }
@@ -443,20 +518,34 @@ impl Connection {
                 let _ = (piece, mask, offset, rest_of_frame);
                 return Err(Error::ReservedBits);
             }
+        } else if let Some(ext) = m.external.as_mut() {
+            let dst = ext
+                .as_mut_slice()
+                .get_mut(m.size..m.size + piece.len())
+                .ok_or_else(|| Error::Internal("an EventSink's buffer changed length".into()))?;
+            match mask {
+                Some(key) => copy_masked(dst, piece, key, offset),
+                None => dst.copy_from_slice(piece),
+            }
+            m.size += piece.len();
         } else {
-            let start = m.buf.len();
             // Make room for the rest of the frame so a large frame is not copied again and
             // again as the buffer doubles, but commit at most 16x the bytes that arrived
             // (and at least 4 KiB): a peer cannot make us reserve memory it never sends.
             let wanted = u64::try_from(piece.len())
                 .unwrap_or(u64::MAX)
                 .saturating_add(rest_of_frame);
-            let cap = piece.len().saturating_mul(RESERVE_AHEAD).max(MIN_RESERVE);
+            let cap = if m.offer_len.is_some() {
+                // It may move to an `EventSink`'s buffer soon: no reserve ahead.
+                piece.len()
+            } else {
+                piece.len().saturating_mul(RESERVE_AHEAD).max(MIN_RESERVE)
+            };
             m.buf
                 .reserve(usize::try_from(wanted).unwrap_or(usize::MAX).min(cap));
-            m.buf.extend_from_slice(piece);
-            if let Some(key) = mask {
-                apply_mask(&mut m.buf[start..], key, offset);
+            match mask {
+                Some(key) => extend_masked(&mut m.buf, piece, key, offset),
+                None => m.buf.extend_from_slice(piece),
             }
             m.size += piece.len();
         }
@@ -518,6 +607,11 @@ impl Connection {
             if m.kind == DataKind::Text && !ignore_utf8 && !m.utf8.is_complete(m.buf.len()) {
                 // The message ended inside a character (RFC 6455 §8.1).
                 return Err(Error::InvalidUtf8);
+            }
+            if let Some(buf) = m.external {
+                // Handed over by `read_frames_with`, in order, after this step.
+                self.recv.completed = Some(buf);
+                return Ok(());
             }
             match self.config.delivery {
                 Delivery::Messages => {
@@ -628,4 +722,16 @@ fn deliverable(m: &InMessage, ignore_utf8: bool) -> usize {
 fn is_char_boundary(b: u8) -> bool {
     // Not a UTF-8 continuation byte (10xxxxxx).
     (b as i8) >= -0x40
+}
+
+/// Lets a `?Sized` sink be used as `&mut dyn EventSink`.
+struct SinkRef<'a, S: EventSink + ?Sized>(&'a mut S);
+
+impl<S: EventSink + ?Sized> EventSink for SinkRef<'_, S> {
+    fn event(&mut self, event: EventRef<'_>) {
+        self.0.event(event)
+    }
+    fn message_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
+        self.0.message_buffer(len)
+    }
 }

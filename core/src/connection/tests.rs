@@ -1085,6 +1085,7 @@ fn receive_with_lends_messages_and_defers_a_failure_behind_them() {
         got.push(match e {
             crate::EventRef::Text(t) => alloc::format!("lent text {t}"),
             crate::EventRef::Binary(b) => alloc::format!("lent binary {b:?}"),
+            crate::EventRef::Buffer(b) => alloc::format!("buffer {b:?}"),
             crate::EventRef::Owned(ev) => alloc::format!("owned {ev:?}"),
         })
     });
@@ -1216,4 +1217,183 @@ fn messages_before_the_peers_close_can_be_answered() {
     let mut s = server();
     s.receive(&masked(0x88, b"\x03\xe8"));
     assert_eq!(s.state(), State::Closed);
+}
+
+/// An [`crate::EventSink`] that gives buffers of its own for binary messages of at least
+/// `min` bytes, and records what it was asked and given.
+struct OwnBuffers {
+    min: usize,
+    asked: Vec<usize>,
+    got: Vec<alloc::string::String>,
+    buffers: Vec<Vec<u8>>,
+}
+
+#[derive(Debug)]
+struct TestBuffer(Vec<u8>);
+
+impl crate::MessageBuffer for TestBuffer {
+    fn as_slice(&self) -> &[u8] {
+        &self.0
+    }
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn core::any::Any> {
+        self
+    }
+}
+
+impl OwnBuffers {
+    fn new(min: usize) -> Self {
+        OwnBuffers {
+            min,
+            asked: Vec::new(),
+            got: Vec::new(),
+            buffers: Vec::new(),
+        }
+    }
+}
+
+impl crate::EventSink for OwnBuffers {
+    fn event(&mut self, event: crate::EventRef<'_>) {
+        let line = match event {
+            crate::EventRef::Buffer(b) => {
+                let b = b
+                    .into_any()
+                    .downcast::<TestBuffer>()
+                    .expect("our own buffer");
+                let line = alloc::format!("buffer {}", b.0.len());
+                self.buffers.push(b.0);
+                line
+            }
+            crate::EventRef::Binary(b) => alloc::format!("lent binary {}", b.len()),
+            crate::EventRef::Text(t) => alloc::format!("lent text {}", t.len()),
+            crate::EventRef::Owned(Event::Binary(b)) => alloc::format!("owned binary {}", b.len()),
+            crate::EventRef::Owned(Event::Text(t)) => alloc::format!("owned text {}", t.len()),
+            crate::EventRef::Owned(ev) => alloc::format!("owned {ev:?}"),
+        };
+        self.got.push(line);
+    }
+    fn message_buffer(&mut self, len: usize) -> Option<Box<dyn crate::MessageBuffer>> {
+        self.asked.push(len);
+        (len >= self.min)
+            .then(|| Box::new(TestBuffer(vec![0xEE; len])) as Box<dyn crate::MessageBuffer>)
+    }
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 % 251) as u8).collect()
+}
+
+#[test]
+fn receive_into_unmasks_a_large_message_into_the_sinks_buffer() {
+    let mut s = server();
+    let big = pattern(100_000);
+    let mut input = masked(0x82, &big);
+    input.extend(masked(0x81, b"small text")); // lent as before
+    let mut sink = OwnBuffers::new(1024);
+    for piece in input.chunks(999) {
+        s.receive_into(piece, &mut sink);
+    }
+    assert_eq!(sink.asked, [100_000]);
+    assert_eq!(sink.got, ["buffer 100000", "lent text 10"]);
+    assert_eq!(sink.buffers[0], big);
+    assert!(s.poll_event().is_none());
+    assert_eq!(s.state(), State::Open);
+}
+
+#[test]
+fn receive_into_only_offers_single_uncompressed_binary_frames() {
+    let mut s = server();
+    let mut input = masked(0x81, &[b'a'; 5000]); // text: never
+    input.extend(masked(0x02, &pattern(3000))); // fragmented binary: never
+    input.extend(masked(0x80, &pattern(3000)));
+    input.extend(masked(0x82, &pattern(2000))); // declined by the sink (min 4096)
+    let mut sink = OwnBuffers::new(4096);
+    for piece in input.chunks(1000) {
+        s.receive_into(piece, &mut sink);
+    }
+    assert_eq!(sink.asked, [2000]);
+    assert_eq!(
+        sink.got,
+        ["owned text 5000", "owned binary 6000", "owned binary 2000"]
+    );
+}
+
+#[test]
+fn a_buffer_of_the_wrong_length_is_not_used() {
+    struct Wrong;
+    impl crate::EventSink for Wrong {
+        fn event(&mut self, event: crate::EventRef<'_>) {
+            assert!(
+                matches!(event, crate::EventRef::Owned(Event::Binary(ref b)) if b == &pattern(5000))
+            );
+        }
+        fn message_buffer(&mut self, len: usize) -> Option<Box<dyn crate::MessageBuffer>> {
+            Some(Box::new(TestBuffer(vec![0; len - 1])))
+        }
+    }
+    let mut s = server();
+    let input = masked(0x82, &pattern(5000));
+    s.receive_into(&input[..100], &mut Wrong);
+    s.receive_into(&input[100..], &mut Wrong);
+    assert_eq!(s.state(), State::Open);
+}
+
+#[test]
+fn receive_and_receive_into_can_take_turns_within_a_message() {
+    let big = pattern(50_000);
+    let input = masked(0x82, &big);
+    // Header through receive(): the engine's own buffer, even if a sink comes later.
+    let mut s = server();
+    s.receive(&input[..1000]);
+    let mut sink = OwnBuffers::new(1);
+    s.receive_into(&input[1000..], &mut sink);
+    assert!(sink.asked.is_empty());
+    assert_eq!(sink.got, ["owned binary 50000"]);
+    // Header and a sixteenth through receive_into(), the rest through receive(): a copy
+    // is queued.
+    let mut s = server();
+    let mut sink = OwnBuffers::new(1);
+    s.receive_into(&input[..5000], &mut sink);
+    s.receive(&input[5000..]);
+    assert_eq!(sink.asked, [50_000]);
+    assert!(sink.got.is_empty());
+    assert_eq!(s.poll_event(), Some(Event::Binary(big)));
+}
+
+#[test]
+fn a_sink_is_asked_once_a_sixteenth_of_the_message_arrived() {
+    let big = pattern(160_000);
+    let input = masked(0x82, &big);
+    let mut s = server();
+    let mut sink = OwnBuffers::new(1);
+    // The header (14 bytes) and 9,999 bytes: too little to ask for 160,000 bytes yet.
+    s.receive_into(&input[..14 + 9_999], &mut sink);
+    assert!(sink.asked.is_empty());
+    // 10,000 bytes: asked; what came first moves into the buffer.
+    s.receive_into(&input[14 + 9_999..14 + 10_000], &mut sink);
+    assert_eq!(sink.asked, [160_000]);
+    s.receive_into(&input[14 + 10_000..], &mut sink);
+    assert_eq!(sink.got, ["buffer 160000"]);
+    assert_eq!(sink.buffers[0], big);
+}
+
+#[test]
+fn a_message_in_a_sinks_buffer_comes_before_a_failure_behind_it() {
+    let mut s = server();
+    let mut input = masked(0x82, &pattern(20_000));
+    input.extend(masked(0xA1, b"bad")); // RSV2
+    let mut sink = OwnBuffers::new(1);
+    s.receive_into(&input[..10], &mut sink);
+    s.receive_into(&input[10..], &mut sink);
+    assert_eq!(sink.got, ["buffer 20000"]);
+    assert_eq!(s.state(), State::Open); // the application may still answer it
+    s.receive_into(&[], &mut sink);
+    assert_eq!(s.state(), State::Closed);
+    assert!(
+        sink.got[1].contains("Failed(ReservedBits)"),
+        "{:?}",
+        sink.got
+    );
 }
