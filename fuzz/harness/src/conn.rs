@@ -14,7 +14,8 @@ use wsengine::config::{Config, Delivery, Role};
 use wsengine::deflate::DeflateConfig;
 use wsengine::handshake::{accept_key, head_end};
 use wsengine::{
-    AcceptOptions, ClientOptions, Connection, DataKind, Error, Event, OpenOptions, State,
+    AcceptOptions, ClientOptions, Connection, DataKind, Error, Event, EventRef, EventSink,
+    MessageBuffer, OpenOptions, State,
 };
 
 use crate::check::{Checker, OutStream};
@@ -280,6 +281,46 @@ struct Harness {
     /// `C`'s application sent text fragments that are not UTF-8 (`send_fragment` does not
     /// check; the peer then fails with 1007, rightly).
     app_bad_text: bool,
+    /// Events `receive_into` handed over, not yet checked.
+    handed: Vec<Event>,
+}
+
+/// The sink of `receive_into`: keeps every event (as owned, checked later like polled ones),
+/// and, when `give`, gives a buffer of its own for every message it is offered.
+struct Sink<'a> {
+    events: &'a mut Vec<Event>,
+    give: bool,
+}
+
+struct OwnBuffer(Vec<u8>);
+
+impl MessageBuffer for OwnBuffer {
+    fn as_slice(&self) -> &[u8] {
+        &self.0
+    }
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
+}
+
+impl EventSink for Sink<'_> {
+    fn event(&mut self, event: EventRef<'_>) {
+        if let EventRef::Buffer(b) = event {
+            assert!(self.give, "a buffer came back that was never given");
+            let b = b.into_any().downcast::<OwnBuffer>().expect("our buffer");
+            self.events.push(Event::Binary(b.0));
+        } else {
+            self.events.push(event.into_owned());
+        }
+    }
+    fn message_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
+        // Filled with a marker: every byte must be overwritten by the message.
+        self.give
+            .then(|| Box::new(OwnBuffer(vec![0xA5; len])) as Box<dyn MessageBuffer>)
+    }
 }
 
 fn fresh_peer_config(deflate: Option<DeflateConfig>) -> Config {
@@ -389,6 +430,7 @@ impl Harness {
             seed,
             frag_text: None,
             app_bad_text: false,
+            handed: Vec::new(),
         };
         if let Handshake::Templated {
             status,
@@ -461,7 +503,11 @@ impl Harness {
     /// Drains events on both sides, answers requests, checks everything.
     fn settle(&mut self) {
         for _ in 0..8 {
-            let events = self.check.drain(&mut self.c);
+            let mut events = std::mem::take(&mut self.handed);
+            for ev in &events {
+                self.check.event(ev);
+            }
+            events.extend(self.check.drain(&mut self.c));
             self.check.state(&self.c);
             let mut again = false;
             for ev in &events {
@@ -621,7 +667,18 @@ impl Harness {
         };
         let bytes: Vec<u8> = self.to_c.drain(..n).collect();
         for piece in bytes.chunks(chunk.max(1)) {
-            self.c.receive(piece);
+            // The chunk size also picks the input path: receive, or receive_into with or
+            // without buffers of the sink's own.
+            match chunk % 3 {
+                0 => self.c.receive(piece),
+                mode => {
+                    let mut sink = Sink {
+                        events: &mut self.handed,
+                        give: mode == 2,
+                    };
+                    self.c.receive_into(piece, &mut sink);
+                }
+            }
             self.settle();
         }
     }
