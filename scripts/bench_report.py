@@ -182,7 +182,7 @@ def peers_section(peers: Optional[list]) -> tuple[str, str]:
     small = table.get("small text (16-64 B)", {})
     tung = next((r for i, r in small.items() if i.startswith("tungstenite")), None)
     if tung:
-        headline = f"{tung['ratio']:.1f}× tungstenite's speed on small text messages (Rust, receive)"
+        headline = f"{tung['ratio']:.1f}× as fast as tungstenite (Rust)"
     plot = throughput_plot("rust-peers.svg", "Rust: receive throughput", table)
     return f"""## Rust: wsengine next to tungstenite and fastwebsockets
 
@@ -249,7 +249,7 @@ def python_section(py: Optional[dict]) -> tuple[str, list[str], str]:
                 misses.append(f"Python 1 MiB binary: {f:.2f}× the Rust floor (target ≤ {PYTHON_FLOOR_TARGET[1]}×)")
         lines.append(f"| {w} | " + " | ".join(cells) + " | " + "; ".join(notes) + " |")
         if w.startswith("small") and "websockets" in row:
-            headline = f"{row['websockets']['seconds'] / ours['seconds']:.0f}× websockets (Python, small messages)"
+            headline = f"{row['websockets']['seconds'] / ours['seconds']:.0f}× as fast as websockets (Python)"
     plot_table = {w: {i: r for i, r in row.items()} for w, row in table.items()}
     plot = throughput_plot("python.svg", "Python: receive throughput", plot_table)
     head = "| workload | wsengine | " + " | ".join(peers) + " | targets |\n|---|---:|" + "---:|" * len(peers) + "---|"
@@ -285,7 +285,7 @@ def node_section(node: Optional[dict]) -> tuple[str, list[str], str]:
         lines.append(f"| {w} | {ours['messages'] / ours['seconds']:,.0f} | {ws['messages'] / ws['seconds']:,.0f} | "
                      f"{mbps(ours):,.0f} | {mbps(ws):,.0f} | {ratio:.2f}× | {note} |")
         if w.startswith("small text"):
-            headline = f"{ratio:.1f}× ws (Node, small text messages)"
+            headline = f"{ratio:.1f}× as fast as ws (Node)"
     plot = throughput_plot("node.svg", "Node: receive throughput", table)
     return f"""## Node binding
 
@@ -342,6 +342,13 @@ every JS receiver, ws included: the last column is the wasm build's distance fro
 # ---------------------------------------------------------------------------------------- main
 
 
+def headline_sentence(headlines: list[str]) -> str:
+    if not headlines:
+        return "No peer comparison in the last run"
+    listed = headlines[0] if len(headlines) == 1 else ", ".join(headlines[:-1]) + " and " + headlines[-1]
+    return "wsengine receives small messages " + listed
+
+
 def update_readme(headlines: list[str]) -> None:
     path = os.path.join(ROOT, "README.md")
     with open(path) as f:
@@ -350,8 +357,8 @@ def update_readme(headlines: list[str]) -> None:
     if begin not in text:
         print("bench_report: README.md has no bench:headline markers; not updated", file=sys.stderr)
         return
-    block = (f"{begin}\nHeadline, from the last `make bench` ({date.today().isoformat()}, ratios measured in the same run): "
-             + "; ".join(headlines) + f".\n{end}")
+    block = (f"{begin}\n{headline_sentence(headlines)} (`make bench`, {date.today().isoformat()}; each ratio measured "
+             f"in one run on the same byte stream).\n{end}")
     text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
     with open(path, "w") as f:
         f.write(text)
@@ -378,7 +385,7 @@ Machine: {machine()}. It is shared with other work and noisy: only ratios betwee
 implementations measured in the same run on the same byte stream mean anything; absolute
 figures are for orientation.
 
-Headline: {"; ".join(headlines) or "(no peer comparison in this run)"}.
+Headline: {headline_sentence(headlines)}.
 
 {summary}
 
