@@ -186,8 +186,8 @@ def peers_section(peers: Optional[list]) -> tuple[str, str]:
     plot = throughput_plot("rust-peers.svg", "Rust: receive throughput", table)
     return f"""## Rust: wsengine next to tungstenite and fastwebsockets
 
-`cargo bench -p wsengine-bench-peers --bench peers` (bench-peers/). The same client-to-server
-streams as above, fed in 64 KiB reads, every message fully received (text validated as UTF-8).
+`cargo bench -p wsengine-bench-peers --bench peers` (bench-peers/). The client-to-server streams
+of the next section (the engine next to a speed-of-light loop), fed in 64 KiB reads, every message fully received (text validated as UTF-8).
 tungstenite reads from an in-memory `Read` stream; fastwebsockets, through its
 `FragmentCollector`, from an in-memory `AsyncRead` on a current-thread tokio runtime created
 outside the timed code. Cells: throughput, and in brackets time relative to wsengine's
