@@ -33,14 +33,12 @@ for target in $(cargo +nightly fuzz list); do
     fi
     log="/tmp/wsengine-fuzz-$target.log"
     if cargo +nightly fuzz run "$target" "${dirs[@]}" -- \
-        -max_total_time="$secs" -jobs=1 -workers=1 -rss_limit_mb=2048 -timeout=10 \
+        -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 >"$log" 2>&1; then
-        if [ -f fuzz-0.log ]; then cat fuzz-0.log >>"$log"; rm -f fuzz-0.log; fi
         stats=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -1 || true)
         cov=$(grep -E '#[0-9]+[[:space:]]+(DONE|INITED|pulse|NEW|REDUCE)' "$log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+' || true)
         echo "[fuzz] $target: ok (${stats:-?} execs, ${cov:-no cov line})"
     else
-        if [ -f fuzz-0.log ]; then cat fuzz-0.log >>"$log"; rm -f fuzz-0.log; fi
         echo "[fuzz] $target: FAILED (see $log; crashing input in fuzz/artifacts/$target/)"
         grep -E 'panicked|ERROR|SUMMARY' "$log" | head -5 || true
         status=1
