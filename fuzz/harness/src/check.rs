@@ -291,6 +291,15 @@ impl OutStream {
             return;
         }
         self.buf.extend_from_slice(bytes);
+        // Checks every complete frame, then drops them from the buffer at once (dropping
+        // each one as it is checked moves the rest every time: quadratic on large outputs).
+        let mut at = 0;
+        self.check_frames(&mut at);
+        self.buf.drain(..at.min(self.buf.len()));
+    }
+
+    /// Checks the head and the complete frames from `at` on; `at` ends after the last one.
+    fn check_frames(&mut self, at: &mut usize) {
         loop {
             match self.head {
                 Head::Ignore => {
@@ -298,11 +307,11 @@ impl OutStream {
                     return;
                 }
                 Head::Expect => {
-                    let Some(end) = head_end(&self.buf, 0) else {
-                        assert!(self.buf.len() < 1 << 16, "endless HTTP head");
+                    let Some(end) = head_end(&self.buf[*at..], 0) else {
+                        assert!(self.buf.len() - *at < 1 << 16, "endless HTTP head");
                         return;
                     };
-                    let head = &self.buf[..end];
+                    let head = &self.buf[*at..*at + end];
                     self.head = match self.role {
                         Role::Client => {
                             assert!(head.starts_with(b"GET "), "client head");
@@ -314,24 +323,26 @@ impl OutStream {
                             Head::Ignore
                         }
                     };
-                    self.buf.drain(..end);
+                    *at += end;
                 }
                 Head::Frames => {
-                    let Some((h, n)) = FrameHeader::decode(&self.buf).expect("own header") else {
+                    let Some((h, n)) = FrameHeader::decode(&self.buf[*at..]).expect("own header")
+                    else {
                         return;
                     };
                     let len = usize::try_from(h.payload_len).expect("length");
-                    if self.buf.len() < n + len {
+                    if self.buf.len() - *at < n + len {
                         return;
                     }
-                    self.frame(&h, n, len);
-                    self.buf.drain(..n + len);
+                    self.frame(&h, *at + n, len);
+                    *at += n + len;
                 }
             }
         }
     }
 
-    fn frame(&mut self, h: &FrameHeader, n: usize, len: usize) {
+    /// Checks one frame whose payload is `self.buf[payload..payload + len]`.
+    fn frame(&mut self, h: &FrameHeader, payload: usize, len: usize) {
         self.frames += 1;
         assert!(
             !self.close_seen,
@@ -355,7 +366,7 @@ impl OutStream {
         }
         if h.opcode == OpCode::Close {
             self.close_seen = true;
-            let mut payload = self.buf[n..n + len].to_vec();
+            let mut payload = self.buf[payload..payload + len].to_vec();
             if let Some(k) = h.mask {
                 wsengine::mask::apply_mask(&mut payload, k, 0);
             }
