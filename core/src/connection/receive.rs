@@ -59,7 +59,7 @@ struct InMessage {
     /// A piece of it was already delivered (chunk and frame delivery).
     delivered_first: bool,
     /// A single uncompressed binary frame of this length, whole-message delivery: an
-    /// [`EventSink`] may give a buffer for it (asked once, right after the header).
+    /// [`EventSink`] may give a buffer for it (asked once, when a sixteenth has arrived).
     offer_len: Option<usize>,
     /// The [`EventSink`]'s buffer the message is received into, instead of `buf`.
     external: Option<Box<dyn MessageBuffer>>,
