@@ -35,7 +35,12 @@ PY=target/python-venv/bin/python
 "$PY" -m pip install -q --force-reinstall --no-deps ./bindings-python
 PY_ARGS=()
 [ "$QUICK" = 1 ] && PY_ARGS=(--quick)
-"$PY" bindings-python/bench/bench.py "${PY_ARGS[@]}" --json "$OUT/python.json"
+# Three processes: a CPython process sometimes runs the same code 1.5x slower for its whole
+# life (seen on every parser); the report keeps each parser's best time across the three.
+rm -f "$OUT"/python*.json
+for i in 1 2 3; do
+    "$PY" bindings-python/bench/bench.py "${PY_ARGS[@]}" --json "$OUT/python.$i.json"
+done
 
 if [ "$QUICK" = 1 ]; then export BENCH_SECONDS=1 BENCH_ROUNDS=3; fi
 echo "== Node: wsengine, ws"
