@@ -427,20 +427,21 @@ unsafe impl Send for BytesBuffer {}
 unsafe impl Sync for BytesBuffer {}
 
 impl BytesBuffer {
-    /// `None` if Python cannot allocate it (the core then uses a buffer of its own).
-    fn new(py: Python<'_>, len: usize) -> Option<Self> {
-        let n = ffi::Py_ssize_t::try_from(len).ok()?;
+    /// A new `bytes` object of `len` bytes, not filled yet: whoever holds it must write every
+    /// byte before handing `obj` out.
+    fn new(py: Python<'_>, len: usize) -> PyResult<Self> {
+        let n = ffi::Py_ssize_t::try_from(len)
+            .map_err(|_| PyValueError::new_err("output too large"))?;
         // SAFETY: PyBytes_FromStringAndSize(NULL, n) returns a new bytes object (or NULL with
-        // an exception set, which is cleared) whose n bytes are writable until it is shared;
-        // the core writes every one of them before the object is handed out.
+        // an exception set) whose n bytes are writable until it is shared; the pointer comes
+        // from PyBytes_AsString on that object.
         unsafe {
             let ptr = ffi::PyBytes_FromStringAndSize(std::ptr::null(), n);
             if ptr.is_null() {
-                ffi::PyErr_Clear();
-                return None;
+                return Err(PyErr::fetch(py));
             }
             let data = ffi::PyBytes_AsString(ptr).cast::<u8>();
-            Some(BytesBuffer {
+            Ok(BytesBuffer {
                 obj: Bound::from_owned_ptr(py, ptr)
                     .cast_into_unchecked()
                     .unbind(),
@@ -485,7 +486,10 @@ impl EventSink for PySink<'_, '_> {
         }
     }
     fn message_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
-        BytesBuffer::new(self.py, len).map(|b| Box::new(b) as Box<dyn MessageBuffer>)
+        // If Python cannot allocate it, the core uses a buffer of its own.
+        BytesBuffer::new(self.py, len)
+            .ok()
+            .map(|b| Box::new(b) as Box<dyn MessageBuffer>)
     }
 }
 
@@ -1455,27 +1459,15 @@ impl Connection {
     }
 }
 
+/// A new `bytes` object of `len` bytes, filled by `fill` (which must write all of them).
 fn new_bytes_with<'py>(
     py: Python<'py>,
     len: usize,
     fill: impl FnOnce(&mut [u8]),
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let n =
-        ffi::Py_ssize_t::try_from(len).map_err(|_| PyValueError::new_err("output too large"))?;
-    // SAFETY: PyBytes_FromStringAndSize(NULL, n) returns a new bytes object whose n bytes
-    // are uninitialised and writable until it is shared; we fill all of them before
-    // handing it out. The pointer comes from PyBytes_AsString on that object.
-    unsafe {
-        let ptr = ffi::PyBytes_FromStringAndSize(std::ptr::null(), n);
-        if ptr.is_null() {
-            return Err(PyErr::fetch(py));
-        }
-        let obj = Bound::from_owned_ptr(py, ptr);
-        let data = ffi::PyBytes_AsString(ptr) as *mut u8;
-        let buf = std::slice::from_raw_parts_mut(data, len);
-        fill(buf);
-        Ok(obj.cast_into_unchecked())
-    }
+    let mut b = BytesBuffer::new(py, len)?;
+    fill(b.as_mut_slice());
+    Ok(b.obj.into_bound(py))
 }
 
 fn control_payload(data: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<u8>> {
