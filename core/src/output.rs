@@ -3,6 +3,11 @@
 //! Small frames are appended to a shared buffer; a large payload the application hands over
 //! as a `Vec` becomes its own segment, so it is written without being copied
 //! (header segment + payload segment, ready for vectored writes).
+//!
+//! A close frame the engine queues in reaction to input (the answer to the peer's close, or
+//! the close frame of a failure) is *fenced*: it stays behind everything the application
+//! sends until the transport takes its first byte, so answers to messages that arrived
+//! before it still reach the wire first (see [`crate::connection`], "The delivery contract").
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -21,16 +26,39 @@ pub(crate) struct Output {
     back_shared: bool,
     /// A drained shared segment kept for reuse, so steady traffic does not allocate.
     spare: Vec<u8>,
+    /// The fenced close frame: always last, released into `segments` once taken.
+    fence: Option<Vec<u8>>,
 }
 
 /// Largest drained buffer kept for reuse.
 const SPARE_MAX: usize = 256 * 1024;
 
 impl Output {
-    /// Unwritten bytes.
+    /// Unwritten bytes (the fenced frame included).
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.len + self.fence.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Queues `frame` behind everything queued now and everything pushed until the
+    /// transport takes its first byte.
+    pub(crate) fn push_fenced(&mut self, frame: Vec<u8>) {
+        self.release_fence();
+        self.fence = Some(frame);
+    }
+
+    /// Whether a fenced frame is queued and none of it was taken yet.
+    #[inline]
+    pub(crate) fn has_fence(&self) -> bool {
+        self.fence.is_some()
+    }
+
+    /// Moves the fenced frame into the ordinary queue: from now on it is simply output.
+    fn release_fence(&mut self) {
+        if let Some(frame) = self.fence.take() {
+            self.push_owned(frame);
+            self.back_shared = false;
+        }
     }
 
     /// Appends bytes (copied).
@@ -66,26 +94,35 @@ impl Output {
     /// The first contiguous run of unwritten bytes.
     #[inline]
     pub(crate) fn front(&self) -> &[u8] {
-        match self.segments.front() {
-            Some(seg) => seg.get(self.head..).unwrap_or(&[]),
-            None => &[],
+        match (self.segments.front(), &self.fence) {
+            (Some(seg), _) => seg.get(self.head..).unwrap_or(&[]),
+            (None, Some(fence)) => fence,
+            (None, None) => &[],
         }
     }
 
     /// Every unwritten run, in order (for vectored writes).
     pub(crate) fn segments(&self) -> impl Iterator<Item = &[u8]> {
         let head = self.head;
-        self.segments.iter().enumerate().map(move |(i, s)| {
-            if i == 0 {
-                s.get(head..).unwrap_or(&[])
-            } else {
-                &s[..]
-            }
-        })
+        self.segments
+            .iter()
+            .enumerate()
+            .map(move |(i, s)| {
+                if i == 0 {
+                    s.get(head..).unwrap_or(&[])
+                } else {
+                    &s[..]
+                }
+            })
+            .chain(self.fence.as_deref())
     }
 
     /// Marks `n` bytes as written (clamped to what is queued).
     pub(crate) fn consume(&mut self, mut n: usize) {
+        if n > self.len {
+            // The transport took bytes of the fenced frame: it is on its way now.
+            self.release_fence();
+        }
         n = n.min(self.len);
         self.len -= n;
         while n > 0 {
@@ -115,6 +152,7 @@ impl Output {
 
     /// Takes every unwritten byte as one buffer (no copy when there is a single segment).
     pub(crate) fn take_all(&mut self) -> Vec<u8> {
+        self.release_fence();
         let out = if self.segments.len() == 1 && self.head == 0 {
             self.segments.pop_front().unwrap_or_default()
         } else {
@@ -155,5 +193,34 @@ mod tests {
         assert_eq!(o.len(), 0);
         o.consume(10);
         assert_eq!(o.front(), b"");
+    }
+
+    #[test]
+    fn a_fenced_frame_stays_last_until_taken() {
+        let mut o = Output::default();
+        o.push(b"ab");
+        o.push_fenced(b"CLOSE".to_vec());
+        assert!(o.has_fence());
+        o.push(b"cd");
+        o.push_owned(vec![b'e'; 2]);
+        assert_eq!(o.len(), 11);
+        let all: Vec<u8> = o.segments().flatten().copied().collect();
+        assert_eq!(all, b"abcdeeCLOSE");
+        // Taking only what is before it keeps the fence.
+        o.consume(6);
+        assert!(o.has_fence());
+        assert_eq!(o.front(), b"CLOSE");
+        o.push(b"f");
+        assert_eq!(o.front(), b"f");
+        // Taking a byte of it releases it: later pushes go behind it.
+        o.consume(2);
+        assert!(!o.has_fence());
+        o.push(b"g");
+        let all: Vec<u8> = o.segments().flatten().copied().collect();
+        assert_eq!(all, b"LOSEg");
+        let mut o = Output::default();
+        o.push_fenced(b"X".to_vec());
+        assert_eq!(o.take_all(), b"X");
+        assert!(!o.has_fence());
     }
 }

@@ -159,12 +159,18 @@ fn run(case: &Value, feed_mode: Feed) -> (Vec<Value>, Vec<u8>) {
     };
     let mut events = Vec::new();
     let mut output = Vec::new();
+    let echo = case.get("echo").and_then(Value::as_bool) == Some(true);
+    // Takes events one by one; with `echo`, answers each message as it is taken.
     let drain = |conn: &mut Connection, events: &mut Vec<Value>, output: &mut Vec<u8>| {
-        events.extend(
-            conn.drain_events()
-                .filter(|e| !matches!(e, Event::Open(_)) || case["start"] != "open")
-                .map(|e| event_json(&e)),
-        );
+        while let Some(e) = conn.poll_event() {
+            if matches!(e, Event::Open(_)) && case["start"] == "open" {
+                continue;
+            }
+            events.push(event_json(&e));
+            if echo {
+                answer(conn, &e);
+            }
+        }
         output.extend(conn.take_output());
     };
     drain(&mut conn, &mut events, &mut output);
@@ -173,13 +179,14 @@ fn run(case: &Value, feed_mode: Feed) -> (Vec<Value>, Vec<u8>) {
         let mut result: Result<(), wsengine::Error> = Ok(());
         if let Some(h) = obj.get("receive") {
             let data = hex(h.as_str().unwrap());
-            feed(&mut conn, &data, feed_mode, &mut events);
+            feed(&mut conn, &data, feed_mode, &mut events, echo);
         } else if let Some(t) = obj.get("receive_text") {
             feed(
                 &mut conn,
                 t.as_str().unwrap().as_bytes(),
                 feed_mode,
                 &mut events,
+                echo,
             );
         } else if obj.contains_key("receive_eof") {
             conn.receive_eof();
@@ -217,19 +224,41 @@ fn run(case: &Value, feed_mode: Feed) -> (Vec<Value>, Vec<u8>) {
     (events, output)
 }
 
-fn feed(conn: &mut Connection, data: &[u8], mode: Feed, events: &mut Vec<Value>) {
+/// The application's answer to a message taken with `echo`: send it back. The delivery
+/// contract says this always succeeds for messages that arrived before a close or failure.
+fn answer(conn: &mut Connection, e: &Event) {
+    match e {
+        Event::Text(t) => conn.send_text(t).expect("answering a text message"),
+        Event::Binary(b) => conn.send_binary(b).expect("answering a binary message"),
+        _ => {}
+    }
+}
+
+fn feed(conn: &mut Connection, data: &[u8], mode: Feed, events: &mut Vec<Value>, echo: bool) {
     match mode {
         Feed::Bytewise => {
             for b in data {
                 conn.receive(std::slice::from_ref(b));
+                // Take (and answer) what each byte produced at once.
+                while let Some(e) = conn.poll_event() {
+                    events.push(event_json(&e));
+                    if echo {
+                        answer(conn, &e);
+                    }
+                }
             }
         }
         Feed::Whole => conn.receive(data),
         Feed::Lend => {
-            let mut take = |e: wsengine::EventRef<'_>| events.push(event_json(&e.into_owned()));
-            conn.receive_with(data, &mut take);
-            // The application has taken what was lent: a failure found behind it follows.
-            conn.receive_with(&[], &mut take);
+            // Messages are lent during the call; the answers follow when it returns.
+            let mut taken = Vec::new();
+            conn.receive_with(data, |e: wsengine::EventRef<'_>| taken.push(e.into_owned()));
+            for e in &taken {
+                events.push(event_json(e));
+                if echo {
+                    answer(conn, e);
+                }
+            }
         }
     }
 }

@@ -210,6 +210,59 @@ def delivery_cases():
     ]
 
 
+def answer_cases():
+    """The delivery contract: `"echo": true` makes the runner answer every text and binary
+    message as it takes it (send it back), whatever else came in the same input. The answers
+    must reach the wire before the engine's close frame (RFC 6455 §5.5.1 lets an endpoint
+    finish sending before it answers a close; §7.1.7 fails the connection after the data
+    before the bad frame was processed). Runners take events in their own documented ways
+    (one by one, in a batch, lent), with and without a timer call right after `receive`."""
+    reason_rsv = b"reserved bits set without a negotiated extension"
+    reason_cont = b"continuation frame without a message in progress"
+    closed_clean = {"type": "closed", "code": 1000, "was_clean": True}
+    cases = []
+    for timer in (False, True):
+        t = [{"handle_timeout": 10}] if timer else []
+        suffix = ", timer call after receive" if timer else ""
+        # Autobahn 5.15: a fragmented message, then a continuation with nothing to continue.
+        cases.append(srv("5.15 shape: message then a bad continuation" + suffix,
+                         [rx(frame(0x01, b"fragment1") + frame(0x80, b"fragment2")
+                             + frame(0x00, b"fragment3") + frame(0x81, b"fragment4"))] + t,
+                         [{"type": "text", "data": "fragment1fragment2"}]
+                         + failed("unexpected_continuation", 1002),
+                         output=frame(0x81, b"fragment1fragment2", None)
+                         + frame(0x88, c(1002, reason_cont), None), echo=True))
+        # Autobahn 7.1.1: a message, then the peer's close frame, in one read.
+        cases.append(srv("7.1.1 shape: message then close" + suffix,
+                         [rx(frame(0x81, b"Hello World") + frame(0x88, c(1000)))] + t,
+                         [{"type": "text", "data": "Hello World"},
+                          {"type": "close_received", "code": 1000, "reason": ""}, closed_clean],
+                         output=frame(0x81, b"Hello World", None) + frame(0x88, c(1000), None),
+                         echo=True))
+        # Autobahn 3.4: a message, the same with RSV bits, then a ping (the runners also feed
+        # it byte by byte, as 3.4 does).
+        cases.append(srv("3.4 shape: message, message with RSV, ping" + suffix,
+                         [rx(frame(0x81, b"Hello, world!") + frame(0xB1, b"Hello, world!")
+                             + frame(0x89, b""))] + t,
+                         [{"type": "text", "data": "Hello, world!"}] + failed("reserved_bits", 1002),
+                         output=frame(0x81, b"Hello, world!", None)
+                         + frame(0x88, c(1002, reason_rsv), None), echo=True))
+    # Binary messages and a close with a reason: the reason is echoed after the answers.
+    cases.append(srv("binary messages then close with reason",
+                     [rx(frame(0x82, b"\x01\x02") + frame(0x82, b"\x03") + frame(0x88, c(1001, b"bye")))],
+                     [{"type": "binary", "hex": "0102"}, {"type": "binary", "hex": "03"},
+                      {"type": "close_received", "code": 1001, "reason": "bye"},
+                      {"type": "closed", "code": 1001, "was_clean": True}],
+                     output=frame(0x82, b"\x01\x02", None) + frame(0x82, b"\x03", None)
+                     + frame(0x88, c(1001, b"bye"), None), echo=True))
+    # Once the close frame is on its way, nothing more: a message after the close is ignored.
+    cases.append(srv("nothing after the close is read",
+                     [rx(frame(0x88, c(1000)) + frame(0x81, b"late"))],
+                     [{"type": "close_received", "code": 1000, "reason": ""}, closed_clean],
+                     output=frame(0x88, c(1000), None), echo=True))
+    return cases
+
+
 REQ = ("GET /chat?x=1 HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://example.com\r\n"
        "Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n\r\n")
@@ -306,5 +359,7 @@ if __name__ == "__main__":
     write("utf8.json", "RFC 6455 section 8.1: incremental, fail-fast UTF-8 validation", utf8_cases())
     write("limits.json", "Configured limits and their 1009 close code", limit_cases())
     write("delivery.json", "Delivery options: chunks and preserved frames", delivery_cases())
+    write("answers.json", "The delivery contract: answers to messages precede the engine's close frame",
+          answer_cases())
     write("deflate.json", "RFC 7692: permessage-deflate on an open connection", deflate_cases())
     write("handshake.json", "RFC 6455 section 4.2: the server's opening handshake", handshake_cases())

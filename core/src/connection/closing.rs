@@ -59,25 +59,32 @@ impl Connection {
             }
             State::Closing | State::Closed => return Ok(()),
         }
-        self.send_close_frame(code, reason);
+        self.send_close_frame(code, reason, false);
         self.initiated_by = Some(Side::Local);
         self.state = State::Closing;
         self.timers.arm_close();
         Ok(())
     }
 
-    /// Queues a close frame (no body when `code` is `None`).
-    fn send_close_frame(&mut self, code: Option<u16>, reason: &str) {
+    /// Queues a close frame (no body when `code` is `None`). A close frame the engine sends
+    /// in reaction to input is `fenced`: the application's answers to the messages that
+    /// came before it still go out first (see the delivery contract in [`super`]).
+    fn send_close_frame(&mut self, code: Option<u16>, reason: &str, fenced: bool) {
         let mut payload = Vec::with_capacity(2 + reason.len());
         if let Some(c) = code {
             close::encode_close_payload(c, reason, &mut payload);
         }
-        self.write_control(OpCode::Close, &payload);
+        if fenced {
+            let frame = self.encode_control(OpCode::Close, &payload);
+            self.out.push_fenced(frame);
+            self.note_output_growth();
+        } else {
+            self.write_control(OpCode::Close, &payload);
+        }
         self.close_sent = Some(code.unwrap_or(close::NO_STATUS));
     }
 
-    /// Handles the peer's complete, valid close frame (at once, or once the events before it
-    /// were taken).
+    /// Handles the peer's complete, valid close frame.
     pub(super) fn on_close_frame(&mut self, frame: CloseFrame) {
         if self.state == State::Closed {
             return;
@@ -90,7 +97,7 @@ impl Connection {
             // (and, as ws and browsers expect, the reason).
             self.initiated_by = Some(Side::Remote);
             let code = (frame.code != close::NO_STATUS).then_some(frame.code);
-            self.send_close_frame(code, &frame.reason);
+            self.send_close_frame(code, &frame.reason, true);
         }
         self.closing_handshake_done();
     }
@@ -132,7 +139,7 @@ impl Connection {
         let code = error.close_code();
         if close::is_valid_wire_code(code) && self.can_send_control() {
             let reason = error.to_string();
-            self.send_close_frame(Some(code), truncate_reason(&reason));
+            self.send_close_frame(Some(code), truncate_reason(&reason), true);
             if self.initiated_by.is_none() {
                 self.initiated_by = Some(Side::Local);
             }
@@ -144,7 +151,6 @@ impl Connection {
 
     /// The transport reached end of input.
     pub fn receive_eof(&mut self) {
-        self.apply_pending_failure();
         match self.state {
             State::Closed => {}
             State::Connecting => {
@@ -171,8 +177,6 @@ impl Connection {
         self.timers.disarm_all();
         self.recv_discard_message();
         self.deferred_pong = None;
-        self.pending_failure = None;
-        self.pending_close = None;
         let (code, reason) = match (&self.close_received, clean) {
             (Some(CloseFrame { code, reason }), _) => (*code, reason.clone()),
             (None, _) => (close::ABNORMAL, String::new()),

@@ -4,6 +4,31 @@
 //! Data flows in through [`Connection::receive`], [`Connection::receive_eof`] and
 //! [`Connection::handle_timeout`]; out through [`Connection::poll_event`] and the output
 //! queue ([`Connection::pending_output`] / [`Connection::consume_output`]).
+//!
+//! # The delivery contract
+//!
+//! - **Only input changes state.** [`Connection::receive`], [`Connection::receive_eof`],
+//!   [`Connection::handle_timeout`], the output calls that report what the transport took
+//!   ([`Connection::consume_output`], [`Connection::take_output`]) and the application's own
+//!   send, close, accept and reject calls are the only calls that change the connection's
+//!   state or its output. Taking events ([`Connection::poll_event`]) never does: one by one,
+//!   all at once, before or after a timer call, the wire sees the same bytes.
+//! - **Each input is processed whole.** A protocol error fails the connection at once
+//!   (RFC 6455 §7.1.7: no further input is processed) and the peer's close frame is answered
+//!   at once (§5.5.1); the events of the messages that came before them in the same input come
+//!   first, in order.
+//! - **Messages that arrived before a failure or a peer's close can always be answered.**
+//!   The close frame the engine queues in reaction to input is *fenced*: it stays behind
+//!   every data message the application sends until the transport takes its first byte, and
+//!   sending data stays allowed until then. §5.5.1 lets an endpoint finish sending before it
+//!   answers a close frame ("it MAY delay sending a Close frame until its current message is
+//!   sent"), and §7.1.7 only forbids processing more *input* after a failure. So write the
+//!   output after the application has answered what an input produced (the usual loop:
+//!   receive, handle_timeout, take and answer events, write), and answers reach the wire
+//!   before our close frame (Autobahn 5.15, 7.1.1). Once the close frame was taken, sends
+//!   fail with [`Error::InvalidState`]. Only data messages answer: pings and pongs need an
+//!   open connection. A close the application starts itself ([`Connection::close`]) is not
+//!   fenced: nothing may follow it.
 
 mod closing;
 mod opening;
@@ -72,14 +97,6 @@ pub struct Connection {
     above_high_water: bool,
     /// A pong owed while output was above the high-water mark (only the latest ping's).
     deferred_pong: Option<Vec<u8>>,
-    /// A protocol error found behind data the application has not taken yet: the connection
-    /// fails once those events are taken (see [`Connection::poll_event`]), so the
-    /// application can still answer them, e.g. echo a message that came before a bad frame.
-    pending_failure: Option<Error>,
-    /// Likewise, the peer's close frame found behind data the application has not taken yet:
-    /// it is answered (and the connection closed) once those events are taken, so the
-    /// application can still answer them, e.g. echo a message sent just before it (Autobahn 7.1.1).
-    pending_close: Option<CloseFrame>,
     protocol: Option<String>,
     extensions: Option<String>,
     timers: Timers,
@@ -122,8 +139,6 @@ impl Connection {
             close_info: None,
             above_high_water: false,
             deferred_pong: None,
-            pending_failure: None,
-            pending_close: None,
             protocol: None,
             extensions: None,
             #[cfg(feature = "deflate")]
@@ -163,35 +178,24 @@ impl Connection {
 
     /// The next event, or `None` when every event produced so far has been taken.
     ///
-    /// When input held complete messages followed by a protocol error or by the peer's close
-    /// frame, the messages come first and the connection is still open while they are taken,
-    /// so the application can answer them; the failure ([`Event::Failed`], then
-    /// [`Event::Closed`]) or the close ([`Event::CloseReceived`], our close frame, ...) takes
-    /// effect when they have all been taken: here, or in [`Connection::handle_timeout`] (whose
-    /// deadline, [`Connection::poll_timeout`], is then due at once) for callers that take
-    /// events with [`Connection::drain_events`].
+    /// Taking events never changes the connection's state or its output (see "The delivery
+    /// contract" above): take them one by one, all at once, before or after
+    /// [`Connection::handle_timeout`], and the wire sees the same bytes.
     pub fn poll_event(&mut self) -> Option<Event> {
-        if self.events.is_empty() {
-            self.apply_pending_failure();
-        }
         self.events.pop_front()
     }
 
-    /// Fails the connection for an error, or handles the peer's close frame, found behind
-    /// events the application had not taken.
-    pub(super) fn apply_pending_failure(&mut self) {
-        if let Some(error) = self.pending_failure.take() {
-            self.fail(error);
-        } else if let Some(frame) = self.pending_close.take() {
-            self.on_close_frame(frame);
-        }
-    }
-
-    /// Takes every pending event at once (one crossing per input for bindings).
-    /// Like [`Connection::poll_event`] until `None`, so a failure found behind events
-    /// comes after them in the same batch.
+    /// Takes every pending event at once: [`Connection::poll_event`] until `None`.
     pub fn drain_events(&mut self) -> impl Iterator<Item = Event> + '_ {
         core::iter::from_fn(move || self.poll_event())
+    }
+
+    /// Whether the application may still send data frames: the connection is open and no
+    /// close frame was queued, or the engine's own close frame (the answer to the peer's
+    /// close, or the close frame of a failure) is still fenced behind the application's
+    /// output, so answers to the messages that came before it go out first.
+    pub(super) fn may_send_data(&self) -> bool {
+        (self.state == State::Open && self.close_sent.is_none()) || self.out.has_fence()
     }
 
     /// Number of events waiting.

@@ -109,9 +109,7 @@ impl Connection {
     /// is queued as an [`Event::Binary`] copy.
     pub fn receive_into<S: EventSink + ?Sized>(&mut self, data: &[u8], sink: &mut S) {
         let mut sink = SinkRef(sink);
-        // Everything handed over before this call has been taken by now.
-        self.hand_over_events(&mut sink);
-        self.apply_pending_failure();
+        // Events queued by other calls come first.
         self.hand_over_events(&mut sink);
         if data.is_empty() || self.state == State::Closed {
             return;
@@ -119,49 +117,40 @@ impl Connection {
         self.timers.note_activity();
         if self.state == State::Connecting {
             if let Some(rest) = self.receive_opening(data) {
-                let handed = self.hand_over_events(&mut sink);
-                self.read_frames_with(&rest, Some(&mut sink), handed);
+                self.hand_over_events(&mut sink);
+                self.read_frames_with(&rest, Some(&mut sink));
             }
         } else {
-            self.read_frames_with(data, Some(&mut sink), false);
+            self.read_frames_with(data, Some(&mut sink));
         }
         self.hand_over_events(&mut sink);
     }
 
-    /// Hands every queued event to `sink`; returns whether there were any.
-    fn hand_over_events(&mut self, sink: &mut dyn EventSink) -> bool {
-        let mut any = false;
+    /// Hands every queued event to `sink`.
+    fn hand_over_events(&mut self, sink: &mut dyn EventSink) {
         while let Some(e) = self.events.pop_front() {
             sink.event(EventRef::Owned(e));
-            any = true;
         }
-        any
     }
 
     /// Reads frames from `data` (the handshake is over).
     pub(super) fn read_frames(&mut self, data: &[u8]) {
-        self.read_frames_with(data, None, false);
+        self.read_frames_with(data, None);
     }
 
     /// Reads frames; with `lend`, whole single-frame messages are lent to it and every
-    /// other event is handed to it as soon as it is produced. `handed` tells whether events
-    /// were already handed over in this call.
+    /// other event is handed to it as soon as it is produced.
     fn read_frames_with<'f>(
         &mut self,
         mut data: &[u8],
         mut lend: Option<&mut (dyn EventSink + 'f)>,
-        mut handed: bool,
     ) {
         while !data.is_empty() && self.reading() {
             let step = match self.recv.frame {
                 None if self.recv.header_len == 0 && self.recv.message.is_none() => {
                     match self.whole_message(data) {
                         Ok(Some((h, head))) => {
-                            let delivered =
-                                self.deliver_whole_message(h, head, data, lend.as_deref_mut());
-                            // Only a message actually lent counts as handed over.
-                            handed |= lend.is_some() && delivered.is_ok();
-                            delivered
+                            self.deliver_whole_message(h, head, data, lend.as_deref_mut())
                         }
                         Ok(None) => self.read_header(data),
                         Err(e) => Err(e),
@@ -176,37 +165,22 @@ impl Connection {
             match step {
                 Ok(n) => data = data.get(n..).unwrap_or(&[]),
                 Err(e) => {
-                    if self.events.is_empty() && !handed {
-                        self.fail(e);
-                    } else {
-                        // Let the application take (and answer) what came before the error
-                        // (Autobahn 5.15): the failure follows when it has (`poll_event`).
-                        self.pending_failure = Some(e);
-                    }
+                    // Messages before the error were delivered; answers to them still go
+                    // out before our close frame, which is fenced (Autobahn 5.15).
+                    self.fail(e);
                     break;
                 }
             }
             if let Some(f) = lend.as_deref_mut() {
-                handed |= self.hand_over_events(f);
+                self.hand_over_events(f);
             }
             if let Some(buf) = self.recv.completed.take() {
                 match lend.as_deref_mut() {
-                    Some(f) => {
-                        f.event(EventRef::Buffer(buf));
-                        handed = true;
-                    }
+                    Some(f) => f.event(EventRef::Buffer(buf)),
                     None => self
                         .events
                         .push_back(Event::Binary(buf.as_slice().to_vec())),
                 }
-            }
-            if self.pending_close.is_some() {
-                // Let the application answer what came before the peer's close frame
-                // (Autobahn 7.1.1): our close follows when it has (`poll_event`).
-                if self.events.is_empty() && !handed {
-                    self.apply_pending_failure();
-                }
-                break;
             }
         }
     }
@@ -244,9 +218,6 @@ impl Connection {
 
     /// Whether frames are still read: open, or closing while the peer's close is awaited.
     fn reading(&self) -> bool {
-        if self.pending_failure.is_some() || self.pending_close.is_some() {
-            return false;
-        }
         match self.state {
             State::Open => true,
             State::Closing => self.close_received.is_none(),
@@ -563,8 +534,8 @@ impl Connection {
         match frame.opcode {
             OpCode::Close => {
                 let payload = core::mem::take(&mut self.recv.control);
-                // Handled by `read_frames_with`: at once, or after the events before it.
-                self.pending_close = Some(close::parse_close_payload(&payload)?);
+                let frame = close::parse_close_payload(&payload)?;
+                self.on_close_frame(frame);
                 Ok(())
             }
             OpCode::Ping => {

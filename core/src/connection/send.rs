@@ -149,7 +149,7 @@ impl Connection {
     /// when `compressed` (checked before compressing: a compressed message cannot be
     /// refused afterwards without desynchronising the peer's context).
     fn check_send(&self, len: usize, compressed: bool) -> Result<(), Error> {
-        if self.state != State::Open || self.close_sent.is_some() {
+        if !self.may_send_data() {
             return Err(Error::InvalidState("the connection is not open"));
         }
         let len = if compressed {
@@ -172,6 +172,10 @@ impl Connection {
     fn check_control_send(&self, payload: &[u8]) -> Result<(), Error> {
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(Error::ControlPayloadTooLong);
+        }
+        // Pings and pongs only while open: answers before a fenced close are messages.
+        if self.state != State::Open || self.close_sent.is_some() {
+            return Err(Error::InvalidState("the connection is not open"));
         }
         self.check_data_send(payload.len())
     }
@@ -204,6 +208,29 @@ impl Connection {
     pub(super) fn write_control(&mut self, opcode: OpCode, payload: &[u8]) {
         self.write_frame(opcode, true, false, payload);
         self.note_output_growth();
+    }
+
+    /// Encodes a control frame into a buffer of its own (masked for a client).
+    pub(super) fn encode_control(&mut self, opcode: OpCode, payload: &[u8]) -> Vec<u8> {
+        let mask = self.next_mask();
+        let header = FrameHeader {
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
+        let mut hb = [0u8; MAX_HEADER_LEN];
+        let n = header.encode(&mut hb);
+        let mut frame = Vec::with_capacity(n + payload.len());
+        frame.extend_from_slice(&hb[..n]);
+        frame.extend_from_slice(payload);
+        if let Some(key) = mask {
+            apply_mask(&mut frame[n..], key, 0);
+        }
+        frame
     }
 
     /// Writes one frame, copying (and for a client, masking) the payload into the output.

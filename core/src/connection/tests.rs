@@ -1028,52 +1028,71 @@ fn compressed_message_in_chunks_counts_its_size_once() {
     assert_eq!(joined, [text.as_bytes(), text.as_bytes()].concat());
 }
 
-/// Autobahn 3.2 / 4.1.3 / 5.15: a message followed by a bad frame in one read. The message
-/// is delivered while the connection is still open, so the application can echo it; the
-/// failure follows once the message has been taken, and the echo goes out before the close.
+/// Autobahn 3.2 / 4.1.3 / 5.15: a message followed by a bad frame in one read. The
+/// connection fails at once (only input changes state), yet the message can be answered and
+/// the answer goes out before the close frame, whichever order the calls come in.
 #[test]
 fn messages_before_a_protocol_error_can_be_answered() {
-    // Taken one by one with poll_event (the Rust pattern).
-    let mut c = server();
     let mut input = masked(0x81, b"Hello");
     input.extend(masked(0xA1, b"bad rsv")); // RSV2 set
     input.extend(masked(0x89, b"")); // ping: discarded after the failure
+    let expected_wire = |out: &[u8]| {
+        assert_eq!(&out[..7], &[0x81, 0x05, b'H', b'e', b'l', b'l', b'o']);
+        assert_eq!(&out[7..11], &[0x88, out[8], 0x03, 0xEA]); // then close 1002
+    };
+
+    // One by one with poll_event, a timer call right after receive.
+    let mut c = server();
     c.receive(&input);
     c.handle_timeout(10);
+    assert_eq!(c.state(), State::Closed);
     assert_eq!(c.poll_event(), Some(Event::Text("Hello".into())));
-    assert_eq!(c.state(), State::Open);
     c.send_text("Hello").unwrap();
     assert!(matches!(
         c.poll_event(),
         Some(Event::Failed(Error::ReservedBits))
     ));
     assert!(matches!(c.poll_event(), Some(Event::Closed(_))));
-    let out = c.take_output();
-    assert_eq!(&out[..7], &[0x81, 0x05, b'H', b'e', b'l', b'l', b'o']);
-    assert_eq!(&out[7..11], &[0x88, out[8], 0x03, 0xEA]); // then close 1002
     assert_eq!(c.poll_event(), None);
+    expected_wire(&c.take_output());
+    // Once the close frame was taken, nothing more can be sent.
+    assert!(c.send_text("late").is_err());
 
-    // Taken in one batch with drain_events (the bindings' pattern): the same order.
+    // Every event first, then the answers: the same wire bytes.
     let mut c = server();
-    let mut input = masked(0x81, b"fragment1fragment2");
-    input.extend(masked(0x00, b"nothing to continue"));
     c.receive(&input);
     let all: Vec<Event> = c.drain_events().collect();
-    assert_eq!(all[0], Event::Text("fragment1fragment2".into()));
-    assert!(matches!(
-        all[1],
-        Event::Failed(Error::UnexpectedContinuation)
-    ));
+    assert_eq!(all[0], Event::Text("Hello".into()));
+    assert!(matches!(all[1], Event::Failed(Error::ReservedBits)));
     assert!(matches!(all[2], Event::Closed(_)));
+    c.handle_timeout(20);
+    c.send_text("Hello").unwrap();
+    assert!(c.ping(b"").is_err(), "only messages answer");
+    expected_wire(&c.take_output());
 
-    // Nothing before the error: it fails at once, as before (fail fast).
+    // Written in pieces: the close frame stays last until the transport takes a byte of it.
+    let mut c = server();
+    c.receive(&input);
+    let before = c.buffered_amount();
+    assert_eq!(
+        c.pending_output().len(),
+        before,
+        "only the close frame is queued"
+    );
+    c.send_text("Hello").unwrap();
+    assert_eq!(c.pending_output(), b"\x81\x05Hello");
+    c.consume_output(7);
+    c.consume_output(1);
+    assert!(c.send_text("late").is_err());
+
+    // Nothing before the error: it fails at once (fail fast).
     let mut c = server();
     c.receive(&masked(0xA1, b"x"));
     assert_eq!(c.state(), State::Closed);
 }
 
 #[test]
-fn receive_with_lends_messages_and_defers_a_failure_behind_them() {
+fn receive_with_lends_messages_then_the_failure_behind_them() {
     let mut s = server();
     let mut input = masked(0x81, b"Hello");
     input.extend(masked(0x82, &[1, 2, 3]));
@@ -1086,6 +1105,8 @@ fn receive_with_lends_messages_and_defers_a_failure_behind_them() {
             crate::EventRef::Text(t) => alloc::format!("lent text {t}"),
             crate::EventRef::Binary(b) => alloc::format!("lent binary {b:?}"),
             crate::EventRef::Buffer(b) => alloc::format!("buffer {b:?}"),
+            crate::EventRef::Owned(Event::Failed(e)) => alloc::format!("failed {}", e.kind()),
+            crate::EventRef::Owned(Event::Closed(_)) => "closed".into(),
             crate::EventRef::Owned(ev) => alloc::format!("owned {ev:?}"),
         })
     });
@@ -1094,21 +1115,13 @@ fn receive_with_lends_messages_and_defers_a_failure_behind_them() {
         [
             "lent text Hello",
             "lent binary [1, 2, 3]",
-            "owned Text(\"fragment\")"
+            "owned Text(\"fragment\")",
+            "failed reserved_bits",
+            "closed"
         ]
     );
     // The messages came before the bad frame: they can still be answered.
-    assert_eq!(s.state(), State::Open);
-    assert_eq!(s.poll_timeout(), Some(0), "the failure is due at once");
     s.send_text("Hello").unwrap();
-    // The next call (the application took what it was lent) applies the failure.
-    let mut after = Vec::new();
-    s.receive_with(&[], |e| after.push(e.into_owned()));
-    assert!(
-        matches!(after[0], Event::Failed(Error::ReservedBits)),
-        "{after:?}"
-    );
-    assert!(matches!(after[1], Event::Closed(_)));
     let out = s.take_output();
     assert_eq!(&out[..7], b"\x81\x05Hello");
     assert_eq!(&out[7..11], &[0x88, out[8], 0x03, 0xEA]);
@@ -1151,9 +1164,8 @@ fn receive_with_fails_at_once_when_nothing_was_handed_over() {
     assert_eq!(s.state(), State::Closed);
 }
 
-/// Autobahn 7.1.1: a message and the peer's close frame in one read. The message is
-/// delivered while the connection is still open, so the application can echo it; the close
-/// is answered once the message has been taken, and the echo goes out before our close.
+/// Autobahn 7.1.1: a message and the peer's close frame in one read. The close is handled
+/// at once, and the echo of the message still goes out before our close frame.
 #[test]
 fn messages_before_the_peers_close_can_be_answered() {
     let mut input = masked(0x81, b"Hello");
@@ -1165,7 +1177,6 @@ fn messages_before_the_peers_close_can_be_answered() {
     s.receive(&input);
     s.handle_timeout(10);
     assert_eq!(s.poll_event(), Some(Event::Text("Hello".into())));
-    assert_eq!(s.state(), State::Open);
     s.send_text("Hello").unwrap();
     assert_eq!(
         s.poll_event(),
@@ -1182,41 +1193,38 @@ fn messages_before_the_peers_close_can_be_answered() {
     assert_eq!(s.poll_event(), None);
     assert_eq!(s.take_output(), b"\x81\x05Hello\x88\x02\x03\xe8");
 
-    // receive_with: the close is answered on the next call.
+    // receive_with: everything in one call, the answer still first.
     let mut s = server();
     let mut got = Vec::new();
     s.receive_with(&input, |e| got.push(e.into_owned()));
-    assert_eq!(got, [Event::Text("Hello".into())]);
-    assert_eq!(s.poll_timeout(), Some(0), "the close is due at once");
+    assert_eq!(got[0], Event::Text("Hello".into()));
+    assert!(matches!(got[1], Event::CloseReceived(_)), "{got:?}");
+    assert!(matches!(got[2], Event::Closed(_)), "{got:?}");
     s.send_text("Hello").unwrap();
-    got.clear();
-    s.receive_with(&[], |e| got.push(e.into_owned()));
-    assert!(matches!(got[0], Event::CloseReceived(_)), "{got:?}");
-    assert!(matches!(got[1], Event::Closed(_)), "{got:?}");
     assert_eq!(s.take_output(), b"\x81\x05Hello\x88\x02\x03\xe8");
 
-    // A client answers too, then waits for the server's EOF; an invalid close payload
-    // behind a message still fails the connection (after the message).
+    // A client answers too, then waits for the server's EOF.
     let mut c = client_with(Config::default());
     let mut input = frame(0x81, b"Hi", None);
     input.extend(frame(0x88, b"\x03\xe8", None));
     c.receive(&input);
-    assert_eq!(c.poll_event(), Some(Event::Text("Hi".into())));
-    assert_eq!(c.state(), State::Open);
-    assert!(matches!(c.poll_event(), Some(Event::CloseReceived(_))));
     assert_eq!(c.state(), State::Closing);
+    assert_eq!(c.poll_event(), Some(Event::Text("Hi".into())));
+    assert!(matches!(c.poll_event(), Some(Event::CloseReceived(_))));
+    c.send_text("Hi").unwrap();
+    let mut peer = server();
+    peer.receive(&c.take_output());
+    let got: Vec<Event> = peer.drain_events().collect();
+    assert_eq!(got[0], Event::Text("Hi".into()));
+    assert!(matches!(got[1], Event::CloseReceived(_)), "{got:?}");
+
+    // An invalid close payload behind a message fails the connection, after the message.
     let mut s = server();
     let mut input = masked(0x81, b"Hello");
     input.extend(masked(0x88, b"\x03")); // 1-byte close payload
     s.receive(&input);
     assert_eq!(s.poll_event(), Some(Event::Text("Hello".into())));
-    assert_eq!(s.state(), State::Open);
     assert!(matches!(s.poll_event(), Some(Event::Failed(_))));
-
-    // Nothing before the close: answered at once, as before.
-    let mut s = server();
-    s.receive(&masked(0x88, b"\x03\xe8"));
-    assert_eq!(s.state(), State::Closed);
 }
 
 /// An [`crate::EventSink`] that gives buffers of its own for binary messages of at least
@@ -1387,13 +1395,14 @@ fn a_message_in_a_sinks_buffer_comes_before_a_failure_behind_it() {
     let mut sink = OwnBuffers::new(1);
     s.receive_into(&input[..10], &mut sink);
     s.receive_into(&input[10..], &mut sink);
-    assert_eq!(sink.got, ["buffer 20000"]);
-    assert_eq!(s.state(), State::Open); // the application may still answer it
-    s.receive_into(&[], &mut sink);
+    assert_eq!(sink.got[0], "buffer 20000");
     assert_eq!(s.state(), State::Closed);
     assert!(
         sink.got[1].contains("Failed(ReservedBits)"),
         "{:?}",
         sink.got
     );
+    // The application may still answer it, before the close frame.
+    s.send_binary(b"ok").unwrap();
+    assert_eq!(&s.take_output()[..4], b"\x82\x02ok");
 }

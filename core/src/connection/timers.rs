@@ -169,10 +169,6 @@ impl Connection {
             return None;
         }
         let t = &self.timers;
-        if self.pending_failure.is_some() || self.pending_close.is_some() {
-            // Due now: `handle_timeout` applies it once the events before it are taken.
-            return Some(t.now.unwrap_or(0));
-        }
         if t.now.is_none() {
             return t.any_configured().then_some(0);
         }
@@ -185,12 +181,6 @@ impl Connection {
     pub fn handle_timeout(&mut self, now: u64) {
         if self.state == State::Closed {
             return;
-        }
-        if self.events.is_empty() {
-            self.apply_pending_failure();
-            if self.state == State::Closed {
-                return;
-            }
         }
         let now = self.timers.now.map_or(now, |prev| prev.max(now));
         let first = self.timers.now.is_none();
