@@ -253,6 +253,8 @@ export declare class Connection {
   readonly role: Role;
   readonly bufferedAmount: number;
   readonly isWritable: boolean;
+  /** Whether a message may be sent now: open, or answering messages that arrived before the peer's close or a failure, while `takeOutput()` has not taken the engine's close frame. */
+  readonly canSend: boolean;
   readonly protocol: string | null;
   readonly extensions: string | null;
   readonly closeInfo: CloseInfo | null;

@@ -454,6 +454,11 @@ class Connection {
     return this._n.bufferedAmount;
   }
 
+  /** Whether a message may be sent now (open, or answering messages that came before a close). */
+  get canSend() {
+    return this._n.canSend;
+  }
+
   get isWritable() {
     return this._n.isWritable;
   }
@@ -518,8 +523,9 @@ function attach(conn, socket, onEvent, options = {}) {
     }, Math.max(0, Math.ceil(t - now())));
     if (timer.unref) timer.unref();
   };
+  // Events first, output after: answers to messages that arrived with a close or a
+  // failure go out before the engine's close frame (the core's delivery contract).
   const dispatch = (events) => {
-    flush();
     for (const ev of events) {
       try {
         onEvent(ev);

@@ -30,12 +30,12 @@ function start({ port = 9003, host = '127.0.0.1', options = OPTIONS } = {}) {
           driver.dispatch(conn.pollEvents());
           break;
         case 'text':
-          // A message can arrive in the same read as a frame that failed the connection:
-          // answer only while the connection is open.
-          if (conn.readyState === 1) conn.sendText(ev.data);
+          // A message can arrive in the same read as the peer's close or a bad frame:
+          // it can still be answered (before our close frame).
+          if (conn.canSend) conn.sendText(ev.data);
           break;
         case 'binary':
-          if (conn.readyState === 1) conn.sendBinary(ev.data);
+          if (conn.canSend) conn.sendBinary(ev.data);
           break;
         default:
           break;

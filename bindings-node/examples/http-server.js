@@ -36,12 +36,12 @@ function start({ port = 0, host = '127.0.0.1', options = {} } = {}) {
           break;
         case 'text':
           if (ev.data.startsWith('close:')) conn.closeWith(Number(ev.data.slice(6)), 'as asked');
-          // A message can arrive in the same read as a frame that failed the connection:
-          // answer only while the connection is open.
-          else if (conn.readyState === 1) conn.sendText(ev.data);
+          // A message can arrive in the same read as the peer's close or a bad frame:
+          // it can still be answered (before our close frame).
+          else if (conn.canSend) conn.sendText(ev.data);
           break;
         case 'binary':
-          if (conn.readyState === 1) conn.sendBinary(ev.data);
+          if (conn.canSend) conn.sendBinary(ev.data);
           break;
         default:
           break;

@@ -2,10 +2,11 @@
 'use strict';
 // An echo server on plain `net`: the engine reads the HTTP upgrade request itself.
 //   node examples/net-server.js [port]      then connect to ws://127.0.0.1:<port>/
+// `start({ api })` runs it on another package with the same API (wsengine-wasm does).
 const net = require('net');
-const { Connection, attach } = require('..');
 
-function start({ port = 0, host = '127.0.0.1', options = {} } = {}) {
+function start({ port = 0, host = '127.0.0.1', options = {}, api = require('..') } = {}) {
+  const { Connection, attach } = api;
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     const conn = Connection.server(options);
@@ -21,12 +22,12 @@ function start({ port = 0, host = '127.0.0.1', options = {} } = {}) {
           break;
         case 'text':
           if (ev.data.startsWith('close:')) conn.closeWith(Number(ev.data.slice(6)), 'as asked');
-          // A message can arrive in the same read as a frame that failed the connection:
-          // answer only while the connection is open.
-          else if (conn.readyState === 1) conn.sendText(ev.data);
+          // A message can arrive in the same read as the peer's close or a bad frame:
+          // it can still be answered (before our close frame).
+          else if (conn.canSend) conn.sendText(ev.data);
           break;
         case 'binary':
-          if (conn.readyState === 1) conn.sendBinary(ev.data);
+          if (conn.canSend) conn.sendBinary(ev.data);
           break;
         case 'failed':
           if (server.listenerCount('peerError')) server.emit('peerError', ev.error);

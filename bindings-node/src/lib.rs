@@ -863,14 +863,9 @@ impl NativeConnection {
             .map_err(|e| throw(&env, &e))
     }
 
+    /// Every pending event, described for `index.js` in one crossing. Taking events never
+    /// changes the connection's state (the core's delivery contract).
     fn collect(&mut self, env: &Env, desc: Unknown) -> Result<Raw> {
-        self.collect_from(env, desc, false)
-    }
-
-    /// `collect`; with `defer`, a failure or the peer's close found behind the events taken
-    /// is left for the next call (`nextTimeout` is then due at once), so JavaScript can still
-    /// answer those events, e.g. echo a message that came just before (Autobahn 3.4, 5.15, 7.1.1).
-    fn collect_from(&mut self, env: &Env, desc: Unknown, defer: bool) -> Result<Raw> {
         let raw_env = env.raw();
         let desc = unsafe { u32_slice(raw_env, desc.raw())? };
         let raw_text_chunks = self.conn.config().ignore_utf8_errors;
@@ -879,14 +874,7 @@ impl NativeConnection {
         let c = &mut self.c;
         let mut result = Ok(());
         let conn = &mut self.conn;
-        let events = core::iter::from_fn(|| {
-            if defer && conn.pending_events() == 0 {
-                None
-            } else {
-                conn.poll_event()
-            }
-        });
-        for ev in events {
+        for ev in core::iter::from_fn(|| conn.poll_event()) {
             if result.is_ok() {
                 result = unsafe { describe(raw_env, c, &mut objs, ev, raw_text_chunks) };
             }
@@ -983,16 +971,15 @@ impl NativeConnection {
     }
 
     /// Feeds bytes read from the transport, then (when `now >= 0`) the current time;
-    /// returns every event produced, in the description format. A failure or the peer's close
-    /// found behind messages comes from the next call (`handleTimeout` at `nextTimeout`, due
-    /// at once, or any other), so the messages can still be answered.
+    /// returns every event produced, in the description format. Messages before a failure or
+    /// the peer's close can still be answered until `takeOutput` takes the close frame.
     #[napi]
     pub fn receive(&mut self, env: Env, chunk: &[u8], desc: Unknown, now: f64) -> Result<Raw> {
         self.conn.receive(chunk);
         if now >= 0.0 {
             self.conn.handle_timeout(time(now));
         }
-        self.collect_from(&env, desc, true)
+        self.collect(&env, desc)
     }
 
     /// The transport reached end of input.
@@ -1171,6 +1158,11 @@ impl NativeConnection {
     #[napi(getter)]
     pub fn is_writable(&self) -> bool {
         self.conn.is_writable()
+    }
+
+    #[napi(getter)]
+    pub fn can_send(&self) -> bool {
+        self.conn.can_send()
     }
 
     #[napi(getter)]

@@ -71,8 +71,15 @@ function run(c, bytewise) {
   }
   const events = [];
   const output = [];
+  // With `echo`, every message is answered as it is taken (answers.json: the answers must
+  // reach the wire before the engine's close frame).
   const drain = (evs) => {
-    for (const e of evs) if (!(e.type === 'open' && c.start === 'open')) events.push(normalize(e));
+    for (const e of evs) {
+      if (e.type === 'open' && c.start === 'open') continue;
+      events.push(normalize(e));
+      if (c.echo && e.type === 'text') conn.sendText(e.data);
+      if (c.echo && e.type === 'binary') conn.sendBinary(e.data);
+    }
     const out = conn.takeOutput();
     if (out) output.push(Buffer.from(out));
   };

@@ -87,8 +87,7 @@ class Room:
                         alive = False
                     case _:
                         pass
-            # accept() queues Open, and a failure that receive() deferred behind the
-            # messages just answered comes now: both are in the next events().
+            # accept() queues Open: it is in the next events().
             events = peer.conn.events()
         peer.flush()
         if not alive and peer in self.peers:

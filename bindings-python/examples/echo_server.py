@@ -70,11 +70,11 @@ class EchoProtocol(asyncio.Protocol):
                     self.conn.accept()
                 case wsengine.HttpRequest():
                     self.conn.respond(*self.http_answer)
-                # A message can arrive in the same read as a frame that failed the
-                # connection: answer only while it is open.
-                case wsengine.TextMessage(data=text) if self.conn.state == wsengine.State.OPEN:
+                # A message can arrive in the same read as the peer's close or a frame that
+                # failed the connection: it can still be answered (before our close frame).
+                case wsengine.TextMessage(data=text) if self.conn.can_send:
                     self.conn.send_text(text)
-                case wsengine.BinaryMessage(data=data) if self.conn.state == wsengine.State.OPEN:
+                case wsengine.BinaryMessage(data=data) if self.conn.can_send:
                     self.conn.send_binary(data)
                 case wsengine.Closed():
                     closed = True

@@ -1018,10 +1018,7 @@ impl Connection {
         self.run(py, f)?.map_err(|e| make_error(py, &e))
     }
 
-    /// Every pending event (`events()`): `drain_events`, so a failure found behind queued
-    /// messages (`receive_data`) comes after them in this same list. There is no shortcut on
-    /// `pending_events() == 0`: a failure deferred by the previous `receive()` is applied
-    /// here although the queue is empty.
+    /// Every pending event (`events()`), in order.
     fn drain<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let events = self.run(py, |c| {
             let mut v = Vec::with_capacity(c.pending_events());
@@ -1067,25 +1064,14 @@ impl Connection {
         if let Some(e) = error {
             return Err(e);
         }
-        if items.is_empty() {
-            // Nothing was handed over, so there is nothing to answer before a failure: apply
-            // one the core deferred now (poll_event does with an empty queue). The core's
-            // receive_with defers even then when the first frame of the input is a whole text
-            // message that is not UTF-8 (it counts the message as handed over before checking
-            // it); receive() with a bytearray and receive_data() + events() fail at once.
-            let events = self.run(py, |c| c.drain_events().collect::<Vec<_>>())?;
-            return events_to_list(py, events);
-        }
         PyList::new(py, items)
     }
 
     /// `receive()` for any other bytes-like object (bytearray, memoryview, ...), read in
     /// place. Its contents could change under the core if Python code ran while it is
     /// borrowed (see `receive_lent`), so no object is built then: the core queues owned
-    /// events, and they are converted once the buffer is released. The result is the same
-    /// as `receive_with` gives: queued events first (and a deferred failure behind them),
-    /// then exactly the events this input queued, a failure found behind them staying
-    /// deferred (`poll_event` applies it only once the queue is empty).
+    /// events, and they are converted once the buffer is released: queued events first, then
+    /// the events this input produced, as `receive_lent` gives them.
     fn receive_in_place<'py>(
         &mut self,
         py: Python<'py>,
@@ -1097,12 +1083,8 @@ impl Connection {
         let conn = &mut self.conn.0;
         let r = with_buffer(data, |b| {
             catch_unwind(AssertUnwindSafe(|| {
-                let mut events: Vec<Event> = conn.drain_events().collect();
                 conn.receive(b);
-                let n = conn.pending_events();
-                events.reserve(n);
-                events.extend((0..n).map_while(|_| conn.poll_event()));
-                events
+                conn.drain_events().collect::<Vec<Event>>()
             }))
         })?;
         match r {
@@ -1166,11 +1148,10 @@ impl Connection {
         })
     }
 
-    /// Feeds bytes read from the transport and returns the events they produced, in one
-    /// call. Unlike receive_data() + events(), a frame that fails the connection behind
-    /// messages of this input leaves it OPEN until the next call (events(), receive(),
-    /// handle_timeout() -- next_timeout() is then due at once -- or receive_eof()), which
-    /// returns Failed and Closed: the application can still answer those messages.
+    /// Feeds bytes read from the transport and returns every pending event, in one call
+    /// (the same as receive_data() + events()). Messages before a failure or the peer's
+    /// close in this input can still be answered until data_to_send() (or consume()) takes
+    /// the engine's close frame: the answers go out before it.
     fn receive<'py>(
         &mut self,
         py: Python<'py>,
@@ -1187,10 +1168,8 @@ impl Connection {
         self.run(py, |c| c.receive_eof())
     }
 
-    /// Every pending event, in order (the list may be empty). A frame that failed the
-    /// connection behind messages gives Failed and Closed after them in this same list (the
-    /// connection is already CLOSED when they are seen); a failure that receive() deferred
-    /// comes here.
+    /// Every pending event, in order (the list may be empty). Taking events never changes
+    /// the connection's state or output.
     fn events<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.drain(py)
     }
@@ -1420,6 +1399,13 @@ impl Connection {
     #[getter]
     fn is_writable(&self) -> bool {
         self.conn.0.is_writable()
+    }
+
+    /// Whether a message may be sent now (open, or answering messages that came before a
+    /// close or failure whose close frame was not taken yet).
+    #[getter]
+    fn can_send(&self) -> bool {
+        self.conn.0.can_send()
     }
 
     /// How the connection ended; None until it is CLOSED.

@@ -769,6 +769,12 @@ impl NativeConnection {
         self.conn.is_writable()
     }
 
+    /// Whether a message may be sent now (see the core's `Connection::can_send`).
+    #[wasm_bindgen(getter, js_name = canSend)]
+    pub fn can_send(&self) -> bool {
+        self.conn.can_send()
+    }
+
     #[wasm_bindgen(getter)]
     pub fn protocol(&self) -> Option<String> {
         self.conn.protocol().map(str::to_string)

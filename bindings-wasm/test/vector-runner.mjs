@@ -79,10 +79,14 @@ export function runCase(api, c, bytewise) {
   }
   const events = [];
   const output = [];
+  // With `echo`, every message is answered as it is taken (answers.json: the answers must
+  // reach the wire before the engine's close frame).
   const drain = (evs) => {
     for (const e of evs) {
       if (e.type === 'open' && c.start === 'open') continue;
       events.push(eventJson(e));
+      if (c.echo && e.type === 'text') conn.sendText(e.data);
+      if (c.echo && e.type === 'binary') conn.sendBinary(e.data);
     }
     const out = conn.takeOutput();
     if (out !== null) output.push(hexOf(out));

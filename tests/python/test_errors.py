@@ -220,32 +220,37 @@ def assert_failed_then_closed(events: list[wsengine.Event]) -> None:
     assert isinstance(events[1], wsengine.Closed) and events[1].sent_code == 1007
 
 
-NEXT_CALLS = {
+# Calls an application may make between receiving and answering: none changes what is sent.
+CALLS_BEFORE_ANSWER = {
+    "nothing": lambda conn: None,
     "events": lambda conn: conn.events(),
+    "handle_timeout": lambda conn: conn.handle_timeout(10),
     "receive": lambda conn: conn.receive(masked(0x1, b"ignored")),
-    "receive bytearray": lambda conn: conn.receive(bytearray(masked(0x1, b"ignored"))),
-    "receive empty": lambda conn: conn.receive(b""),
-    "handle_timeout": lambda conn: (conn.handle_timeout(conn.next_timeout()), conn.events())[1],
-    "receive_eof": lambda conn: (conn.receive_eof(), conn.events())[1],
+    "receive_eof": lambda conn: conn.receive_eof(),
 }
 
 
 @pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview], ids=["bytes", "bytearray", "memoryview"])
-@pytest.mark.parametrize("next_call", list(NEXT_CALLS), ids=list(NEXT_CALLS))
-def test_receive_defers_failure_behind_messages(wrap: type, next_call: str) -> None:
-    """receive(): the messages come while the connection is still open, so they can be
-    answered before the close frame; the failure comes from the next call."""
+@pytest.mark.parametrize("call", list(CALLS_BEFORE_ANSWER), ids=list(CALLS_BEFORE_ANSWER))
+def test_messages_before_a_failure_can_be_answered(wrap: type, call: str) -> None:
+    """receive(): the messages, then the failure, in one list; the connection is closed, yet
+    the messages can be answered and the answer goes out before the close frame, whatever
+    the application calls in between (taking events never changes the connection)."""
     conn = open_server()
     events = conn.receive(wrap(GOOD_THEN_BAD))
-    assert events == [wsengine.TextMessage("first"), wsengine.BinaryMessage(b"\x01")]
-    assert conn.state == wsengine.State.OPEN
-    conn.send_text("first")
-    assert conn.next_timeout() == 0  # due at once (the clock was never started)
-    assert_failed_then_closed(NEXT_CALLS[next_call](conn))
+    assert events[:2] == [wsengine.TextMessage("first"), wsengine.BinaryMessage(b"\x01")]
+    assert_failed_then_closed(events[2:])
     assert conn.state == wsengine.State.CLOSED
+    CALLS_BEFORE_ANSWER[call](conn)
+    assert conn.can_send
+    conn.send_text("first")
     out = conn.data_to_send()
     assert out[:7] == b"\x81\x05first"  # the answer goes out before the close frame
     assert out[7] == 0x88 and struct.unpack("!H", out[9:11])[0] == 1007
+    # Once the close frame was taken, nothing more can be sent: a clear error, no harm done.
+    assert not conn.can_send
+    with pytest.raises(wsengine.ApplicationError):
+        conn.send_text("late")
     assert conn.events() == [] and conn.receive(GOOD_THEN_BAD) == []
 
 
@@ -274,7 +279,7 @@ def test_receive_byte_by_byte_fails_at_once() -> None:
 
 @pytest.mark.parametrize("wrap", [bytes, bytearray], ids=["bytes", "bytearray"])
 def test_receive_fails_at_once_with_nothing_before(wrap: type) -> None:
-    """A bad frame first in the input (nothing to answer): the failure is not deferred."""
+    """A bad frame first in the input (nothing to answer): the failure and nothing else."""
     for frame in (masked(0x1, b"\xff"), masked(0x3, b""), masked(0x1, b"a", fin=False) + masked(0x2, b"b")):
         conn = open_server()
         events = conn.receive(wrap(frame))

@@ -2,8 +2,8 @@
 suites run) against the Python binding, whole and byte by byte, through every input path:
 receive_data() + events(), receive(bytes) (the core's receive_with, messages lent) and
 receive(bytearray) (read in place, events queued). They must all give the same events and
-output. After each step events() is called until it returns [], so a failure that
-receive() deferred behind messages (it comes from the next call) is seen."""
+output. With `"echo": true` a case answers every text and binary message as it is taken
+(answers.json: they must reach the wire before the engine's close frame)."""
 
 from __future__ import annotations
 
@@ -94,6 +94,11 @@ def run(case: dict[str, Any], bytewise: bool, via: str = "receive_data") -> tupl
             if isinstance(ev, wsengine.Open) and case["start"] == "open":
                 continue
             events.append(event_json(ev))
+            if case.get("echo"):
+                if isinstance(ev, wsengine.TextMessage):
+                    conn.send_text(ev.data)
+                elif isinstance(ev, wsengine.BinaryMessage):
+                    conn.send_binary(ev.data)
 
     def drain() -> None:
         while True:

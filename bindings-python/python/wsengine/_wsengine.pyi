@@ -370,17 +370,15 @@ class Connection:
         each whole single-frame message becomes its str/bytes straight from the engine's
         buffer (the fastest path).
 
-        Unlike receive_data() + events(): when messages in this input precede a frame that
-        fails the connection, they are returned while the connection is still OPEN (answer
-        them: the replies go out before the close frame), and Failed then Closed come from
-        the next call: events(), receive(), handle_timeout() (next_timeout() is then due at
-        once) or receive_eof()."""
+        Messages in this input that precede the peer's close frame or a frame that fails
+        the connection come first and can still be answered: the replies go out before the
+        engine's close frame until data_to_send() (or consume()) takes it.
+        Taking events never changes the connection's state."""
     def receive_eof(self) -> None:
         """The transport reached end of input."""
     def events(self) -> List[_Event]:
-        """Every pending event, in order (possibly []). A failure found behind messages by
-        receive_data() comes after them in this same list (the connection is CLOSED by the
-        time they are seen); a failure deferred by receive() comes here."""
+        """Every pending event, in order (possibly []). Taking events never changes the
+        connection's state or output."""
     def data_to_send(self) -> bytes:
         """Takes every queued output byte (b"" when nothing is queued)."""
     def output_buffers(self) -> List[bytes]:
@@ -417,6 +415,10 @@ class Connection:
     def buffered_amount(self) -> int: ...
     @property
     def is_writable(self) -> bool: ...
+    @property
+    def can_send(self) -> bool:
+        """Whether a message may be sent now: open, or answering messages that came before
+        a close or failure whose close frame data_to_send() has not taken yet."""
     @property
     def close_info(self) -> Optional[CloseInfo]: ...
     @property

@@ -190,11 +190,12 @@ impl Connection {
         core::iter::from_fn(move || self.poll_event())
     }
 
-    /// Whether the application may still send data frames: the connection is open and no
+    /// Whether the application may send data messages now: the connection is open and no
     /// close frame was queued, or the engine's own close frame (the answer to the peer's
     /// close, or the close frame of a failure) is still fenced behind the application's
-    /// output, so answers to the messages that came before it go out first.
-    pub(super) fn may_send_data(&self) -> bool {
+    /// output, so answers to the messages that came before it go out first (the delivery
+    /// contract above). A send returns [`Error::InvalidState`] exactly when this is false.
+    pub fn can_send(&self) -> bool {
         (self.state == State::Open && self.close_sent.is_none()) || self.out.has_fence()
     }
 

@@ -149,7 +149,7 @@ impl Connection {
     /// when `compressed` (checked before compressing: a compressed message cannot be
     /// refused afterwards without desynchronising the peer's context).
     fn check_send(&self, len: usize, compressed: bool) -> Result<(), Error> {
-        if !self.may_send_data() {
+        if !self.can_send() {
             return Err(Error::InvalidState("the connection is not open"));
         }
         let len = if compressed {

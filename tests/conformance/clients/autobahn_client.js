@@ -26,13 +26,13 @@ function session(url, echo) {
     };
     socket.on('connect', () => {
       attach(conn, socket, (ev) => {
-        // A message can come in the same read as a frame that failed the connection:
-        // answer only while it is open (as the example servers do).
+        // A message can come in the same read as the server's close or a bad frame:
+        // it can still be answered (before our close frame).
         if (ev.type === 'text') {
           if (first === null) first = ev.data;
-          if (echo && conn.readyState === 1) conn.sendText(ev.data);
+          if (echo && conn.canSend) conn.sendText(ev.data);
         } else if (ev.type === 'binary') {
-          if (echo && conn.readyState === 1) conn.sendBinary(ev.data);
+          if (echo && conn.canSend) conn.sendBinary(ev.data);
         } else if (ev.type === 'closed') {
           done();
         }

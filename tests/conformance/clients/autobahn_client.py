@@ -41,8 +41,6 @@ async def session(url: str, echo: bool) -> Optional[str]:
                 data = await asyncio.wait_for(reader.read(1 << 18), timeout)
             except asyncio.TimeoutError:
                 data = None
-            # Timers first: receive() leaves a failure found behind messages pending until the
-            # next call, so the messages can still be answered.
             conn.handle_timeout(int(loop.time() * 1000))
             if data is None:
                 events = conn.events()
@@ -57,12 +55,12 @@ async def session(url: str, echo: bool) -> Optional[str]:
                     case wsengine.TextMessage(data=text):
                         if first is None:
                             first = text
-                        # A message can come in the same read as a frame that failed the
-                        # connection: answer only while it is open.
-                        if echo and conn.state == wsengine.State.OPEN:
+                        # A message can come in the same read as the server's close or a
+                        # frame that failed the connection: it can still be answered.
+                        if echo and conn.can_send:
                             conn.send_text(text)
                     case wsengine.BinaryMessage(data=payload):
-                        if echo and conn.state == wsengine.State.OPEN:
+                        if echo and conn.can_send:
                             conn.send_binary(payload)
                     case _:
                         pass
