@@ -282,4 +282,6 @@ export declare function attach(
 ): Driver;
 
 export declare const deflateSupported: boolean;
+/** The package's version (the same for every wsengine package, e.g. "0.1.0"). */
+export declare const version: string;
 export { WebSocket } from './websocket';

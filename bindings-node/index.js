@@ -582,3 +582,4 @@ for (const name of ['WebSocket', 'WebSocketServer', 'createWebSocketStream']) {
   Object.defineProperty(module.exports, name, { enumerable: true, get: () => require('./lib/ws/index.js')[name] });
 }
 Object.defineProperty(module.exports, 'Server', { enumerable: false, get: () => require('./lib/ws/index.js').WebSocketServer });
+module.exports.version = require('./package.json').version; // the one version of every package (Cargo.toml workspace)
