@@ -17,7 +17,8 @@ const test = require('node:test');
 const assert = require('node:assert');
 const net = require('net');
 const WS = require('ws');
-const { Connection, WebSocket, attach, deflateSupported } = require('..');
+const { Connection, attach, deflateSupported } = require('..');
+const { WebSocket } = require('wsengine/w3c'); // the W3C client
 
 const skip = deflateSupported ? false : 'deflate not compiled in';
 
