@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl as ssl_module
-from typing import Any, Generator, Optional, Sequence
+from typing import Any, Dict, Generator, Optional, Sequence
 from urllib.parse import urlsplit
 
 import wsengine
@@ -115,6 +115,10 @@ class connect:
         self._origin = origin
         self._headers = None if additional_headers is None else Headers(additional_headers).raw_items()
         options, self._loop_kwargs = _split_options(kwargs)
+        # As in websockets: host= / port= connect elsewhere than the URI says (the URI still
+        # gives the Host header and the TLS server name).
+        self._connect_host = self._loop_kwargs.pop("host", self._host)
+        self._connect_port = self._loop_kwargs.pop("port", self._port)
         self.config = build_config(
             config, compression=compression, open_timeout=open_timeout, ping_interval=ping_interval,
             ping_timeout=ping_timeout, close_timeout=close_timeout, max_size=max_size,
@@ -133,13 +137,13 @@ class connect:
         def factory() -> ClientConnection:
             return ClientConnection(engine, max_queue=self._max_queue, write_limit=self._write_limit)
 
-        tls = {}
+        tls: Dict[str, Any] = {}
         if self._ssl is not None:
             tls = {"ssl": self._ssl, "server_hostname": self._server_hostname or self._host}
         if self._unix:
             _, conn = await loop.create_unix_connection(factory, self._path, **tls, **self._loop_kwargs)
         else:
-            _, conn = await loop.create_connection(factory, self._host, self._port, **tls, **self._loop_kwargs)
+            _, conn = await loop.create_connection(factory, self._connect_host, self._connect_port, **tls, **self._loop_kwargs)
         # The engine's handshake_timeout bounds the wait; a failure closes the connection.
         await conn._handshake
         self._connection = conn

@@ -43,6 +43,9 @@ _CONFIG_FIELDS = frozenset(
 )
 
 
+_FRAMING = frozenset(("content-length", "transfer-encoding"))
+
+
 def _split_options(kwargs: Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """Keyword arguments named like a Config field go to the engine, the rest to the loop
     (``create_server`` / ``create_connection``: sock, backlog, reuse_port, ...)."""
@@ -65,8 +68,7 @@ class ServerConnection(Connection):
     def respond(self, status: int, text: str) -> Response:
         """A plain-text Response for a process_request hook (websockets' helper)."""
         body = text.encode()
-        headers = Headers([("Content-Type", "text/plain; charset=utf-8"),
-                           ("Content-Length", str(len(body)))])
+        headers = Headers([("Content-Type", "text/plain; charset=utf-8")])
         try:
             phrase = http.HTTPStatus(status).phrase
         except ValueError:
@@ -143,7 +145,8 @@ class ServerConnection(Connection):
             engine.accept(None, self.server.extra_headers)
         else:
             self.response = response
-            headers = response.headers.raw_items()
+            # The engine writes the framing headers itself (Content-Length from the body).
+            headers = [(k, v) for k, v in response.headers.raw_items() if k.lower() not in _FRAMING]
             if self._upgrade:
                 engine.reject(response.status_code, headers, response.body)
             else:
