@@ -82,6 +82,8 @@ SERVERS = [
            "bindings-python/examples/echo_server.py (no permessage-deflate: 12/13 UNIMPLEMENTED)"),
     Target("python-autobahn", "server", [PYTHON, os.path.join(ROOT, "bindings-python/examples/autobahn_server.py"), "--port", "{port}"],
            "/", NO_8_BIT, "bindings-python/examples/autobahn_server.py"),
+    Target("python-asyncio", "server", [PYTHON, os.path.join(ROOT, "bindings-python/examples/asyncio_echo.py"), "--port", "{port}"],
+           "/", [], "bindings-python/examples/asyncio_echo.py (wsengine.asyncio serve())"),
     Target("node-echo", "server", [NODE, os.path.join(ROOT, "bindings-node/examples/net-server.js"), "{port}"], "/", NO_8_BIT,
            "bindings-node/examples/net-server.js"),
     Target("node-autobahn", "server", [NODE, os.path.join(ROOT, "bindings-node/examples/autobahn-server.js"), "{port}"], "/",
@@ -92,6 +94,9 @@ CLIENTS = [
            "/", NO_8_BIT_CLIENT, "core/examples/autobahn_client.rs"),
     Target("python-client", "client", [PYTHON, os.path.join(HERE, "clients/autobahn_client.py"), "--url", "ws://127.0.0.1:{port}",
                                        "--agent", "wsengine-python"], "/", NO_8_BIT_CLIENT, "tests/conformance/clients/autobahn_client.py"),
+    Target("python-asyncio-client", "client", [PYTHON, os.path.join(HERE, "clients/asyncio_client.py"), "--url",
+                                               "ws://127.0.0.1:{port}", "--agent", "wsengine-asyncio"], "/", [],
+           "tests/conformance/clients/asyncio_client.py (wsengine.asyncio connect())"),
     Target("node-client", "client", [NODE, os.path.join(HERE, "clients/autobahn_client.js"), "--url", "ws://127.0.0.1:{port}",
                                      "--agent", "wsengine-node"], "/", NO_8_BIT_CLIENT, "tests/conformance/clients/autobahn_client.js"),
 ]
