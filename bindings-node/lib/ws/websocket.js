@@ -83,6 +83,8 @@ class WebSocket extends EventEmitter {
     this._timerAt = Infinity;
     this._fragmentKind = null;
     this._bufferedAfterClose = 0;
+    this._engineClosed = false;
+    this._socketClosed = false;
     this._closeEmitted = false;
     this._errorEmitted = false;
     this._closeCode = 1006;
@@ -264,12 +266,17 @@ class WebSocket extends EventEmitter {
   }
 
   _onEof() {
-    if (this._conn !== null && !this._closeEmitted) this._dispatch(this._conn.receiveEof(now()));
+    if (this._conn !== null && !this._engineClosed) this._dispatch(this._conn.receiveEof(now()));
   }
 
   _onSocketClose() {
-    this._onEof();
-    if (!this._closeEmitted) this._closed(1006, '');
+    this._socketClosed = true;
+    try {
+      this._onEof();
+    } finally {
+      if (!this._engineClosed) this._closed(1006, '');
+      this._emitClose();
+    }
   }
 
   _onSocketError(err) {
@@ -280,10 +287,11 @@ class WebSocket extends EventEmitter {
     this._socket.destroy();
   }
 
+  /** The engine reports the connection closed: end the socket; 'close' follows the socket's. */
   _closed(code, reason) {
-    if (this._closeEmitted) return;
-    this._closeEmitted = true;
-    this._readyState = CLOSED;
+    if (this._engineClosed) return;
+    this._engineClosed = true;
+    if (this._readyState === OPEN) this._readyState = CLOSING;
     this._closeCode = code;
     this._closeReason = typeof reason === 'string' ? (reason.length ? Buffer.from(reason) : EMPTY_BUFFER) : reason;
     if (this._timer !== null) {
@@ -298,7 +306,7 @@ class WebSocket extends EventEmitter {
       if (!socket.destroyed) {
         // RFC 6455 7.1.1: the server closes the TCP connection first; a client ends its side.
         socket.end();
-        if (!this._isServer) socket.setTimeout(5000, () => socket.destroy());
+        socket.setTimeout(5000, () => socket.destroy());
       }
       socket.resume();
     }
@@ -307,6 +315,14 @@ class WebSocket extends EventEmitter {
       this._callbacks = null;
       for (const cb of cbs) process.nextTick(cb, notOpenError(CLOSED));
     }
+    if (socket === null || this._socketClosed) process.nextTick(() => this._emitClose());
+  }
+
+  /** Emits 'close' (code, reason Buffer) once, after the socket has closed, as ws does. */
+  _emitClose() {
+    if (this._closeEmitted) return;
+    this._closeEmitted = true;
+    this._readyState = CLOSED;
     this.emit('close', this._closeCode, this._closeReason);
   }
 
