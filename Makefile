@@ -3,7 +3,7 @@
 
 ## Runs the demo server on http://127.0.0.1:8080/ (echo, chat, a browser page).
 demo:
-	cargo run --release -p wsengine --example server -- $(ARGS)
+	cargo run --release -p wsengine-tokio --example demo -- $(ARGS)
 
 ## Runs every test of the repository, installing what a fresh machine lacks.
 test:

@@ -165,7 +165,14 @@ fn poll_message<S: AsyncRead + AsyncWrite + Unpin>(
                 code: f.code,
                 reason: Utf8Bytes::from(f.reason),
             })),
-            Event::Failed(e) => return Poll::Ready(Some(Err(Error::Protocol(e)))),
+            Event::Failed(e) => {
+                // Nothing can be answered any more (messages before the failure were handed
+                // out, and their answers queued, already): write the close frame now, as far
+                // as the transport takes it without waiting, so that an application that
+                // stops at the error does not lose it. Polling on finishes the job.
+                while let Poll::Ready(Some(Ok(_))) = driver.poll_event(cx) {}
+                return Poll::Ready(Some(Err(Error::Protocol(e))));
+            }
             _ => continue,
         };
         return Poll::Ready(Some(Ok(message)));
