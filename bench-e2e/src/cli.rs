@@ -72,22 +72,32 @@ pub fn parse_url(s: &str) -> Result<Url, String> {
         None => (rest, "/".to_string()),
     };
     let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => {
-            (h.to_string(), p.parse().map_err(|e| format!("--url port {p:?}: {e}"))?)
-        }
+        Some((h, p)) if !p.contains(']') => (
+            h.to_string(),
+            p.parse().map_err(|e| format!("--url port {p:?}: {e}"))?,
+        ),
         _ => (authority.to_string(), if tls { 443 } else { 80 }),
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     if host.is_empty() {
         return Err(format!("--url {s:?}: no host"));
     }
-    Ok(Url { tls, host, port, path })
+    Ok(Url {
+        tls,
+        host,
+        port,
+        path,
+    })
 }
 
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
     let mut args = args.into_iter();
-    let (mut url, mut connections, mut size, mut binary, mut mode) = (None, 1, 32, false, Mode::RoundTrip);
+    let (mut url, mut connections, mut size, mut binary, mut mode) =
+        (None, 1, 32, false, Mode::RoundTrip);
     let (mut depth, mut duration, mut warmup, mut threads) = (None, 5.0, 1.0, 1);
     let (mut json, mut socketio, mut label) = (None, false, None);
     while let Some(a) = args.next() {
@@ -161,11 +171,17 @@ mod tests {
     #[test]
     fn urls() {
         let u = parse_url("ws://127.0.0.1:9001/echo?x=1").unwrap();
-        assert_eq!((u.tls, u.host.as_str(), u.port, u.path.as_str()), (false, "127.0.0.1", 9001, "/echo?x=1"));
+        assert_eq!(
+            (u.tls, u.host.as_str(), u.port, u.path.as_str()),
+            (false, "127.0.0.1", 9001, "/echo?x=1")
+        );
         let u = parse_url("wss://localhost").unwrap();
         assert_eq!((u.tls, u.port, u.path.as_str()), (true, 443, "/"));
         let u = parse_url("ws://[::1]:80?a").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.path.as_str()), ("::1", 80, "/?a"));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.path.as_str()),
+            ("::1", 80, "/?a")
+        );
         assert!(parse_url("http://x/").is_err());
     }
 
@@ -173,7 +189,10 @@ mod tests {
     fn roundtrip_has_depth_one_and_socketio_gets_its_path() {
         let args = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
         let o = parse(args("--url ws://h:1 --mode roundtrip --depth 9 --socketio")).unwrap();
-        assert_eq!((o.depth, o.url.path.as_str()), (1, "/socket.io/?EIO=4&transport=websocket"));
+        assert_eq!(
+            (o.depth, o.url.path.as_str()),
+            (1, "/socket.io/?EIO=4&transport=websocket")
+        );
         let o = parse(args("--url ws://h:1/x --mode pipeline")).unwrap();
         assert_eq!(o.depth, 16);
         assert!(parse(args("--url ws://h:1 --socketio --binary")).is_err());

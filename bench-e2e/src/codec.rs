@@ -37,7 +37,9 @@ pub fn encode_frame(out: &mut Vec<u8>, opcode: u8, payload: &[u8]) {
 
 /// XORs `data` with the 4-byte `key` repeated (RFC 6455 §5.3), eight bytes at a time.
 fn apply_mask(data: &mut [u8], key: [u8; 4]) {
-    let wide = u64::from_ne_bytes([key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]);
+    let wide = u64::from_ne_bytes([
+        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
+    ]);
     let mut chunks = data.chunks_exact_mut(8);
     for c in &mut chunks {
         let v = u64::from_ne_bytes(c.try_into().unwrap()) ^ wide;
@@ -52,7 +54,10 @@ fn apply_mask(data: &mut [u8], key: [u8; 4]) {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Frame {
     /// A complete text (`true`) or binary message, reassembled from its fragments.
-    Message { text: bool, payload: Vec<u8> },
+    Message {
+        text: bool,
+        payload: Vec<u8>,
+    },
     Ping(Vec<u8>),
     Pong(Vec<u8>),
     /// A close frame: its status code (if any) and reason bytes.
@@ -100,7 +105,10 @@ impl Decoder {
             }
             let (len, header) = match b[1] & 0x7F {
                 126 if b.len() >= 4 => (u16::from_be_bytes([b[2], b[3]]) as usize, 4),
-                127 if b.len() >= 10 => (u64::from_be_bytes(b[2..10].try_into().unwrap()) as usize, 10),
+                127 if b.len() >= 10 => (
+                    u64::from_be_bytes(b[2..10].try_into().unwrap()) as usize,
+                    10,
+                ),
                 126 | 127 => return Ok(None),
                 n => (n as usize, 2),
             };
@@ -115,9 +123,10 @@ impl Decoder {
                 }
                 let payload = payload.to_vec();
                 return Ok(Some(match opcode {
-                    op::CLOSE if payload.len() >= 2 => {
-                        Frame::Close(Some(u16::from_be_bytes([payload[0], payload[1]])), payload[2..].to_vec())
-                    }
+                    op::CLOSE if payload.len() >= 2 => Frame::Close(
+                        Some(u16::from_be_bytes([payload[0], payload[1]])),
+                        payload[2..].to_vec(),
+                    ),
                     op::CLOSE => Frame::Close(None, payload),
                     op::PING => Frame::Ping(payload),
                     op::PONG => Frame::Pong(payload),
@@ -129,12 +138,17 @@ impl Decoder {
                 (op::CONT, None) => return Err("continuation frame without a message".into()),
                 (op::TEXT | op::BINARY, None) => {
                     if fin {
-                        return Ok(Some(Frame::Message { text: opcode == op::TEXT, payload: payload.to_vec() }));
+                        return Ok(Some(Frame::Message {
+                            text: opcode == op::TEXT,
+                            payload: payload.to_vec(),
+                        }));
                     }
                     self.partial = Some((opcode == op::TEXT, payload.to_vec()));
                     continue;
                 }
-                (op::TEXT | op::BINARY, Some(_)) => return Err("new message inside a fragmented one".into()),
+                (op::TEXT | op::BINARY, Some(_)) => {
+                    return Err("new message inside a fragmented one".into())
+                }
                 (other, _) => return Err(format!("reserved data opcode {other:#x}")),
             }
             if fin {
@@ -153,7 +167,10 @@ mod tests {
     fn unmask(frame: &[u8]) -> (u8, Vec<u8>) {
         let (len, header) = match frame[1] & 0x7F {
             126 => (u16::from_be_bytes([frame[2], frame[3]]) as usize, 4),
-            127 => (u64::from_be_bytes(frame[2..10].try_into().unwrap()) as usize, 10),
+            127 => (
+                u64::from_be_bytes(frame[2..10].try_into().unwrap()) as usize,
+                10,
+            ),
             n => (n as usize, 2),
         };
         let key: [u8; 4] = frame[header..header + 4].try_into().unwrap();
@@ -196,7 +213,10 @@ mod tests {
                 got,
                 vec![
                     Frame::Ping(b"hi".to_vec()),
-                    Frame::Message { text: true, payload: b"Hello".to_vec() },
+                    Frame::Message {
+                        text: true,
+                        payload: b"Hello".to_vec()
+                    },
                     Frame::Close(Some(1000), vec![]),
                 ]
             );
@@ -206,7 +226,8 @@ mod tests {
     #[test]
     fn rejects_masked_server_frames() {
         let mut d = Decoder::default();
-        d.buffer().extend_from_slice(&[0x81, 0x81, 1, 2, 3, 4, b'x']);
+        d.buffer()
+            .extend_from_slice(&[0x81, 0x81, 1, 2, 3, 4, b'x']);
         assert!(d.next_frame().is_err());
     }
 }

@@ -76,7 +76,9 @@ pub async fn open(run: &Run) -> Result<Opened, String> {
     tcp.set_nodelay(true).map_err(|e| e.to_string())?;
     let mut stream: Box<dyn Io> = match &run.tls {
         Some(c) => Box::new(
-            c.connect(crate::tls::server_name(&url.host)?, tcp).await.map_err(|e| format!("TLS handshake: {e}"))?,
+            c.connect(crate::tls::server_name(&url.host)?, tcp)
+                .await
+                .map_err(|e| format!("TLS handshake: {e}"))?,
         ),
         None => Box::new(tcp),
     };
@@ -102,7 +104,10 @@ async fn socketio_connect(stream: &mut Box<dyn Io>, decoder: &mut Decoder) -> Re
     loop {
         while let Some(frame) = decoder.next_frame()? {
             let text = match frame {
-                Frame::Message { text: true, payload } => payload,
+                Frame::Message {
+                    text: true,
+                    payload,
+                } => payload,
                 Frame::Ping(p) => {
                     write_frame(stream, op::PONG, &p).await?;
                     continue;
@@ -118,7 +123,10 @@ async fn socketio_connect(stream: &mut Box<dyn Io>, decoder: &mut Decoder) -> Re
                 b"2" => write_frame(stream, op::TEXT, b"3").await?,
                 [b'4', b'0', ..] if sent_connect => return Ok(()),
                 other => {
-                    return Err(format!("Socket.IO connect: unexpected packet {:?}", String::from_utf8_lossy(other)))
+                    return Err(format!(
+                        "Socket.IO connect: unexpected packet {:?}",
+                        String::from_utf8_lossy(other)
+                    ))
                 }
             }
         }
@@ -129,10 +137,16 @@ async fn socketio_connect(stream: &mut Box<dyn Io>, decoder: &mut Decoder) -> Re
 async fn write_frame(stream: &mut Box<dyn Io>, opcode: u8, payload: &[u8]) -> Result<(), String> {
     let mut out = Vec::new();
     encode_frame(&mut out, opcode, payload);
-    stream.write_all(&out).await.map_err(|e| format!("write: {e}"))
+    stream
+        .write_all(&out)
+        .await
+        .map_err(|e| format!("write: {e}"))
 }
 
-async fn read_more<R: AsyncRead + Unpin + ?Sized>(r: &mut R, decoder: &mut Decoder) -> Result<(), String> {
+async fn read_more<R: AsyncRead + Unpin + ?Sized>(
+    r: &mut R,
+    decoder: &mut Decoder,
+) -> Result<(), String> {
     let buf = decoder.buffer();
     buf.reserve(64 * 1024);
     match r.read_buf(buf).await {
@@ -144,12 +158,23 @@ async fn read_more<R: AsyncRead + Unpin + ?Sized>(r: &mut R, decoder: &mut Decod
 
 /// Runs an opened connection until the STOP phase and the drain of its messages in flight,
 /// then closes it (close 1000, awaiting the server's close frame).
-pub async fn run(run: Arc<Run>, opened: Opened, counters: Arc<Counters>) -> Result<Outcome, String> {
+pub async fn run(
+    run: Arc<Run>,
+    opened: Opened,
+    counters: Arc<Counters>,
+) -> Result<Outcome, String> {
     let (r, w) = tokio::io::split(opened.stream);
     let (tx, rx) = mpsc::unbounded_channel();
     let times = Arc::new(Mutex::new(VecDeque::with_capacity(run.opts.depth)));
     let closing = Arc::new(AtomicBool::new(false));
-    let writer = tokio::spawn(write_loop(run.clone(), w, rx, times.clone(), closing.clone(), counters.clone()));
+    let writer = tokio::spawn(write_loop(
+        run.clone(),
+        w,
+        rx,
+        times.clone(),
+        closing.clone(),
+        counters.clone(),
+    ));
     let result = read_loop(&run, r, opened.decoder, tx, times, closing, &counters).await;
     match result {
         Ok(outcome) => {
@@ -207,7 +232,11 @@ async fn write_loop(
                     payload::socketio_event(&mut packet, &message);
                     encode_frame(&mut out, op::TEXT, &packet);
                 } else {
-                    encode_frame(&mut out, if o.binary { op::BINARY } else { op::TEXT }, &message);
+                    encode_frame(
+                        &mut out,
+                        if o.binary { op::BINARY } else { op::TEXT },
+                        &message,
+                    );
                 }
                 t.push_back(now);
                 seq += 1;
@@ -275,10 +304,17 @@ async fn read_loop(
                         &message
                     };
                     if text == o.binary {
-                        return Err(format!("message {seq}: a {} echo of a {} message", kind(text), kind(!text)));
+                        return Err(format!(
+                            "message {seq}: a {} echo of a {} message",
+                            kind(text),
+                            kind(!text)
+                        ));
                     }
                     if payload != want {
-                        return Err(format!("message {seq}: {}", payload::mismatch(want, &payload)));
+                        return Err(format!(
+                            "message {seq}: {}",
+                            payload::mismatch(want, &payload)
+                        ));
                     }
                     let Some(sent) = times.lock().unwrap().pop_front() else {
                         return Err(format!("message {seq}: an echo of a message not sent yet"));
@@ -298,7 +334,10 @@ async fn read_loop(
                 Frame::Pong(_) => {}
                 Frame::Close(code, reason) => {
                     if closing.load(Ordering::Acquire) {
-                        return Ok(Outcome { latencies, measured });
+                        return Ok(Outcome {
+                            latencies,
+                            measured,
+                        });
                     }
                     return Err(format!(
                         "unexpected close from the server (code {code:?}, reason {:?}) after {seq} echoes",
@@ -310,7 +349,10 @@ async fn read_loop(
         if let Err(e) = read_more(&mut r, &mut decoder).await {
             // A server may drop the TCP connection right after our close frame.
             if closing.load(Ordering::Acquire) && counters.sent.load(Ordering::Relaxed) == seq {
-                return Ok(Outcome { latencies, measured });
+                return Ok(Outcome {
+                    latencies,
+                    measured,
+                });
             }
             return Err(format!("{e} after {seq} echoes"));
         }

@@ -28,8 +28,14 @@ pub async fn client_handshake<S: AsyncRead + AsyncWrite + Unpin>(
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
     );
-    stream.write_all(request.as_bytes()).await.map_err(|e| format!("sending the upgrade request: {e}"))?;
-    stream.flush().await.map_err(|e| format!("sending the upgrade request: {e}"))?;
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| format!("sending the upgrade request: {e}"))?;
+    stream
+        .flush()
+        .await
+        .map_err(|e| format!("sending the upgrade request: {e}"))?;
 
     let mut buf = Vec::with_capacity(1024);
     let end = loop {
@@ -40,13 +46,17 @@ pub async fn client_handshake<S: AsyncRead + AsyncWrite + Unpin>(
             return Err("response head longer than 16 KiB".into());
         }
         let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.map_err(|e| format!("reading the upgrade response: {e}"))?;
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| format!("reading the upgrade response: {e}"))?;
         if n == 0 {
             return Err("connection closed during the handshake".into());
         }
         buf.extend_from_slice(&chunk[..n]);
     };
-    let head = std::str::from_utf8(&buf[..end]).map_err(|_| "response head is not UTF-8".to_string())?;
+    let head =
+        std::str::from_utf8(&buf[..end]).map_err(|_| "response head is not UTF-8".to_string())?;
     check_response(head, &key)?;
     Ok(buf[end..].to_vec())
 }
@@ -86,13 +96,17 @@ mod tests {
     #[test]
     fn accept_matches_the_rfc_example() {
         // RFC 6455 §1.3.
-        assert_eq!(accept_for("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        assert_eq!(
+            accept_for("dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
     }
 
     #[test]
     fn checks_status_upgrade_and_accept() {
         let key = "dGhlIHNhbXBsZSBub25jZQ==";
-        let ok = "HTTP/1.1 101 Switching Protocols\r\nupgrade: WebSocket\r\nConnection: Upgrade\r\n\
+        let ok =
+            "HTTP/1.1 101 Switching Protocols\r\nupgrade: WebSocket\r\nConnection: Upgrade\r\n\
                   Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
         assert!(check_response(ok, key).is_ok());
         assert!(check_response(&ok.replace("101", "200"), key).is_err());

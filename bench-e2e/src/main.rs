@@ -45,9 +45,14 @@ fn main() {
         }
     };
     let runtime = if opts.threads == 1 {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
     } else {
-        tokio::runtime::Builder::new_multi_thread().worker_threads(opts.threads).enable_all().build()
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(opts.threads)
+            .enable_all()
+            .build()
     }
     .expect("tokio runtime");
     let report = runtime.block_on(bench(opts.clone()));
@@ -82,7 +87,13 @@ async fn bench(opts: cli::Options) -> Report {
         }
     }
     if !errors.is_empty() {
-        return Report { msgs_per_sec: 0.0, latencies: empty(), measured: 0, seconds: 0.0, errors };
+        return Report {
+            msgs_per_sec: 0.0,
+            latencies: empty(),
+            measured: 0,
+            seconds: 0.0,
+            errors,
+        };
     }
 
     // 2. Run them: warm-up, measurement, then STOP and the drain.
@@ -148,7 +159,13 @@ async fn bench(opts: cli::Options) -> Report {
         latencies.add(&o.latencies).expect("same histogram bounds");
         measured += o.measured;
     }
-    Report { msgs_per_sec: measured as f64 / seconds, latencies, measured, seconds, errors }
+    Report {
+        msgs_per_sec: measured as f64 / seconds,
+        latencies,
+        measured,
+        seconds,
+        errors,
+    }
 }
 
 fn empty() -> Histogram<u64> {
@@ -159,7 +176,11 @@ fn empty() -> Histogram<u64> {
 fn print(o: &cli::Options, r: &Report) -> bool {
     let us = |ns: u64| ns as f64 / 1000.0;
     let (p50, p99, max) = if r.measured > 0 {
-        (us(r.latencies.value_at_quantile(0.5)), us(r.latencies.value_at_quantile(0.99)), us(r.latencies.max()))
+        (
+            us(r.latencies.value_at_quantile(0.5)),
+            us(r.latencies.value_at_quantile(0.99)),
+            us(r.latencies.max()),
+        )
     } else {
         (0.0, 0.0, 0.0)
     };

@@ -35,11 +35,23 @@ pub fn socketio_event(out: &mut Vec<u8>, payload: &[u8]) {
 /// Why an echo does not match the message expected.
 pub fn mismatch(expected: &[u8], got: &[u8]) -> String {
     if expected.len() != got.len() {
-        return format!("echo of {} bytes where {} were sent", got.len(), expected.len());
+        return format!(
+            "echo of {} bytes where {} were sent",
+            got.len(),
+            expected.len()
+        );
     }
-    let at = expected.iter().zip(got).position(|(a, b)| a != b).unwrap_or(0);
+    let at = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(0);
     let show = |b: &[u8]| String::from_utf8_lossy(&b[..b.len().min(24)]).into_owned();
-    format!("echo differs at byte {at}: got {:?}..., expected {:?}...", show(got), show(expected))
+    format!(
+        "echo differs at byte {at}: got {:?}..., expected {:?}...",
+        show(got),
+        show(expected)
+    )
 }
 
 #[cfg(test)]
