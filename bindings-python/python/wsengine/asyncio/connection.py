@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import uuid
 from collections import deque
 from typing import (Any, AsyncIterable, AsyncIterator, Deque, Dict, Iterable, List, Literal, Optional,
@@ -81,6 +82,7 @@ class Connection(asyncio.Protocol):
         self._closed: Optional[wsengine.Closed] = None  # the engine's Closed event
         self._failure: Optional[wsengine.Failed] = None
         self._lingering = False
+        self._closing = False  # a close frame is (or is about to be) queued
         self._lost: asyncio.Future[None] = self._loop.create_future()
 
     # ---------------------------------------------------------------- public API
@@ -151,6 +153,9 @@ class Connection(asyncio.Protocol):
     async def __anext__(self) -> Data:
         """``async for message in ws``: ends when the connection closes normally, raises
         ConnectionClosedError when it does not."""
+        messages = self._messages
+        if messages and not self._read_paused:
+            return messages.popleft()
         try:
             return await self.recv()
         except ConnectionClosedOK:
@@ -222,6 +227,7 @@ class Connection(asyncio.Protocol):
                 if self._engine.state == wsengine.State.CONNECTING:
                     self._abort()
                     return
+                self._closing = True
                 self._engine.close_with(code, reason)
             except wsengine.ApplicationError:
                 pass  # already closing: the handshake under way finishes the connection
@@ -235,6 +241,16 @@ class Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                # Small request/response messages: no Nagle delay (asyncio sets it too) and
+                # no delayed ACKs (Linux), so a round trip costs no timer.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if hasattr(socket, "TCP_QUICKACK"):
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+            except OSError:
+                pass
         self.remote_address = transport.get_extra_info("peername")
         self.local_address = transport.get_extra_info("sockname")
         self._engine.handle_timeout(self._now())  # starts the engine's clock
@@ -243,11 +259,21 @@ class Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._closed is not None:
             return  # over: input is discarded until the peer's EOF (see _finish)
-        events = self._engine.receive(data)
+        engine = self._engine
+        events = engine.receive(data)
         if events:
             self._dispatch(events)
+        # Output (an automatic pong, a close frame) is written once the handlers woken by
+        # this read have run; so is a deadline moved earlier (a close or failure found behind
+        # messages is left for the next call, with next_timeout() due at once). Messages
+        # alone need neither: a round trip then costs no extra loop iteration.
         if self._flush_handle is None:
-            self._flush_handle = self._loop.call_soon(self._flush)
+            if engine.buffered_amount or self._closing:
+                self._flush_handle = self._loop.call_soon(self._flush)
+            else:
+                deadline = engine.next_timeout()
+                if deadline is not None and (self._timer_at is None or deadline < self._timer_at):
+                    self._flush_handle = self._loop.call_soon(self._flush)
 
     def eof_received(self) -> Optional[bool]:
         if self._closed is None:
@@ -309,8 +335,11 @@ class Connection(asyncio.Protocol):
                                 else wsengine.BinaryMessage(message)])
         elif isinstance(event, wsengine.Pong):
             self._on_pong(event.data)
+        elif isinstance(event, wsengine.CloseReceived):
+            self._closing = True
         elif isinstance(event, wsengine.Failed):
             self._failure = event
+            self._closing = True
         elif isinstance(event, wsengine.Closed):
             self._on_closed(event)
         elif isinstance(event, wsengine.Writable):
@@ -332,6 +361,7 @@ class Connection(asyncio.Protocol):
 
     def _on_closed(self, event: wsengine.Closed) -> None:
         self._closed = event
+        self._closing = True
         waiter = self._recv_waiter
         if waiter is not None:
             self._recv_waiter = None
@@ -349,9 +379,18 @@ class Connection(asyncio.Protocol):
     # ---------------------------------------------------------------- output and timers
 
     def _after_send(self) -> None:
-        """After queuing output: write it on the next loop iteration (sends made meanwhile go
-        out in the same write), or now if the engine holds more than its high-water mark."""
-        if not self._engine.is_writable:
+        """After queuing output: write it now when nothing else is coming (no received
+        message waits to be answered, no close frame is queued: a round trip costs no extra
+        loop iteration), else on the next loop iteration, so that the answers to a burst of
+        messages go out in one write, and before a close frame that came with them. Now, too,
+        if the engine holds more than its high-water mark."""
+        if not self._messages and not self._closing:
+            transport = self._transport
+            if transport is not None and not self._lingering:
+                out = self._engine.data_to_send()
+                if out:
+                    transport.write(out)
+        elif not self._engine.is_writable:
             self._flush()
         elif self._flush_handle is None:
             self._flush_handle = self._loop.call_soon(self._flush)
