@@ -77,6 +77,8 @@ SERVERS = [
            "core/examples/server.rs, /echo"),
     Target("rust-autobahn", "server", [os.path.join(RELEASE, "autobahn_server"), "--port", "{port}"], "/", NO_8_BIT,
            "core/examples/autobahn_server.rs"),
+    Target("rust-tokio", "server", [os.path.join(RELEASE, "tokio_echo_server"), "--port", "{port}", "--autobahn", "--deflate"], "/", [],
+           "integrations/tokio/examples/tokio_echo_server.rs (wsengine-tokio)"),
     Target("python-echo", "server", [PYTHON, os.path.join(ROOT, "bindings-python/examples/echo_server.py"), "--port", "{port}"],
            "/", [Allow(UNIMPLEMENTED, ["12.*", "13.*"], "the example has no permessage-deflate")],
            "bindings-python/examples/echo_server.py (no permessage-deflate: 12/13 UNIMPLEMENTED)"),
@@ -90,6 +92,8 @@ SERVERS = [
            NO_8_BIT, "bindings-node/examples/autobahn-server.js"),
 ]
 CLIENTS = [
+    Target("rust-tokio-client", "client", [os.path.join(RELEASE, "tokio_autobahn_client"), "--url", "ws://127.0.0.1:{port}", "--agent", "wsengine-tokio"],
+           "/", [], "integrations/tokio/examples/tokio_autobahn_client.rs (wsengine-tokio)"),
     Target("rust-client", "client", [os.path.join(RELEASE, "autobahn_client"), "--url", "ws://127.0.0.1:{port}", "--agent", "wsengine-rust"],
            "/", NO_8_BIT_CLIENT, "core/examples/autobahn_client.rs"),
     Target("python-client", "client", [PYTHON, os.path.join(HERE, "clients/autobahn_client.py"), "--url", "ws://127.0.0.1:{port}",

@@ -28,6 +28,10 @@ const MAX_IOVECS: usize = 64;
 /// the engine's state, not 10,000 buffers.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// How long a closed connection keeps reading (and discarding) input so that its last
+/// frames are not destroyed by a reset.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub(crate) struct Driver<S> {
     pub(crate) io: S,
     pub(crate) conn: Connection,
@@ -46,6 +50,8 @@ pub(crate) struct Driver<S> {
     write_waiter: Option<Waker>,
     /// A task waiting in `poll_next` on output (closing), likewise.
     read_waiter: Option<Waker>,
+    /// Why the connection failed, reported when the stream ends.
+    pub(crate) failure: Option<wsengine::Error>,
 }
 
 impl<S> Driver<S> {
@@ -64,6 +70,7 @@ impl<S> Driver<S> {
             finished: false,
             write_waiter: None,
             read_waiter: None,
+            failure: None,
         }
     }
 
@@ -204,7 +211,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     // Best effort: the peer may already be gone.
                     let _ = ready!(Pin::new(&mut self.io).poll_shutdown(cx));
                     self.shut_down = true;
+                    let linger = Instant::now() + LINGER;
+                    self.sleep.as_mut().reset(linger);
+                    self.armed = None;
                 }
+                // Closing a socket with unread input resets the connection, and a reset can
+                // destroy our close frame before the peer reads it: read and discard until
+                // the peer closes too (or for at most LINGER).
+                ready!(self.poll_linger(cx));
                 self.finished = true;
                 return Poll::Ready(None);
             }
@@ -238,6 +252,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 }
             }
         }
+    }
+
+    /// Discards input until end of file, an error or the linger deadline.
+    fn poll_linger(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        while !self.read_done {
+            let mut storage = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
+            let mut buf = ReadBuf::uninit(&mut storage);
+            match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) if !buf.filled().is_empty() => {}
+                Poll::Ready(_) => self.read_done = true,
+                Poll::Pending => {
+                    ready!(self.sleep.as_mut().poll(cx));
+                    self.read_done = true;
+                }
+            }
+        }
+        Poll::Ready(())
     }
 
     /// After a transport error: nothing more can be written or read.

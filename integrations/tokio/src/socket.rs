@@ -152,7 +152,7 @@ fn poll_message<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Poll<Option<Result<Message, Error>>> {
     loop {
         let event = match std::task::ready!(driver.poll_event(cx)) {
-            None => return Poll::Ready(None),
+            None => return Poll::Ready(driver.failure.take().map(|e| Err(Error::Protocol(e)))),
             Some(Err(e)) => return Poll::Ready(Some(Err(e))),
             Some(Ok(event)) => event,
         };
@@ -161,17 +161,23 @@ fn poll_message<S: AsyncRead + AsyncWrite + Unpin>(
             Event::Binary(b) => Message::Binary(Bytes::from(b)),
             Event::Ping(p) => Message::Ping(Bytes::from(p)),
             Event::Pong(p) => Message::Pong(Bytes::from(p)),
-            Event::CloseReceived(f) => Message::Close(Some(CloseFrame {
-                code: f.code,
-                reason: Utf8Bytes::from(f.reason),
-            })),
+            Event::CloseReceived(f) => {
+                // Nothing more may be sent now; our answer is queued behind every answer the
+                // application gave to earlier messages. Write it as far as the transport
+                // takes it without waiting, for applications that stop reading here.
+                let _ = driver.poll_write_out(cx);
+                Message::Close(Some(CloseFrame {
+                    code: f.code,
+                    reason: Utf8Bytes::from(f.reason),
+                }))
+            }
             Event::Failed(e) => {
-                // Nothing can be answered any more (messages before the failure were handed
-                // out, and their answers queued, already): write the close frame now, as far
-                // as the transport takes it without waiting, so that an application that
-                // stops at the error does not lose it. Polling on finishes the job.
-                while let Poll::Ready(Some(Ok(_))) = driver.poll_event(cx) {}
-                return Poll::Ready(Some(Err(Error::Protocol(e))));
+                // Reported once the connection is over: the close frame written, the transport
+                // shut down and its input drained (so that dropping the socket right after the
+                // error cannot reset the connection and destroy the close frame and the
+                // answers queued before it).
+                driver.failure = Some(e);
+                continue;
             }
             _ => continue,
         };

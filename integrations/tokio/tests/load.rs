@@ -61,11 +61,11 @@ impl Drop for Server {
 fn start_server() -> (Server, String) {
     let exe = std::env::current_exe().unwrap();
     let examples = exe.parent().unwrap().parent().unwrap().join("examples");
-    let mut child = Command::new(examples.join("echo_server"))
+    let mut child = Command::new(examples.join("tokio_echo_server"))
         .args(["--port", "0"])
         .stdout(Stdio::piped())
         .spawn()
-        .expect("the echo_server example is built by cargo test");
+        .expect("the tokio_echo_server example is built by cargo test");
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)

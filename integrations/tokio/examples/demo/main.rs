@@ -52,7 +52,9 @@ fn parse_args() -> Result<Options, String> {
                     .map_err(|e| format!("--max-sessions: {e}"))?
             }
             "-h" | "--help" => {
-                return Err("usage: demo [--host 127.0.0.1] [--port 8080] [--max-sessions N]".into());
+                return Err(
+                    "usage: demo [--host 127.0.0.1] [--port 8080] [--max-sessions N]".into(),
+                );
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -91,7 +93,9 @@ async fn main() {
     println!("wsengine demo server on http://{addr}/ (ws://{addr}/echo, ws://{addr}/chat)");
     let shared = Arc::new(Shared::default());
     loop {
-        let Ok((tcp, _)) = listener.accept().await else { continue };
+        let Ok((tcp, _)) = listener.accept().await else {
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         let shared = Arc::clone(&shared);
         let max_sessions = options.max_sessions;
@@ -113,7 +117,11 @@ impl Drop for Session<'_> {
 }
 
 /// One connection, from the HTTP request to the closed transport.
-async fn serve(tcp: TcpStream, shared: &Shared, max_sessions: usize) -> Result<(), wsengine_tokio::Error> {
+async fn serve(
+    tcp: TcpStream,
+    shared: &Shared,
+    max_sessions: usize,
+) -> Result<(), wsengine_tokio::Error> {
     let incoming = wsengine_tokio::accept(tcp, config()).await?;
     let path = incoming.request().path.clone();
     if !incoming.is_websocket() {
@@ -129,17 +137,22 @@ async fn serve(tcp: TcpStream, shared: &Shared, max_sessions: usize) -> Result<(
         };
     }
     if !matches!(path.as_str(), "/echo" | "/chat") {
-        return incoming.reject(404, &[], b"no such WebSocket endpoint\n").await;
+        return incoming
+            .reject(404, &[], b"no such WebSocket endpoint\n")
+            .await;
     }
     if shared.sessions.fetch_add(1, Ordering::SeqCst) >= max_sessions {
         shared.sessions.fetch_sub(1, Ordering::SeqCst);
         let retry = [Header::new("Retry-After", "5")];
-        return incoming.reject(503, &retry, b"too many WebSocket sessions\n").await;
+        return incoming
+            .reject(503, &retry, b"too many WebSocket sessions\n")
+            .await;
     }
     let _session = Session(shared);
     let chat = path == "/chat";
     // /chat speaks the `chat` subprotocol; /echo takes none.
-    let protocol = (chat && incoming.request().protocols.iter().any(|p| p == "chat")).then(|| "chat".to_string());
+    let protocol = (chat && incoming.request().protocols.iter().any(|p| p == "chat"))
+        .then(|| "chat".to_string());
     let mut ws = incoming
         .accept_with(AcceptOptions {
             protocol,

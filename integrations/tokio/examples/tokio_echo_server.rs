@@ -1,7 +1,7 @@
 //! An echo server on wsengine-tokio: every message comes back, in batched writes.
 //!
 //! ```text
-//! cargo run --release -p wsengine-tokio --example echo_server -- [--port 9001] [--deflate] [--autobahn]
+//! cargo run --release -p wsengine-tokio --example tokio_echo_server -- [--port 9001] [--deflate] [--autobahn]
 //! ```
 //!
 //! One tokio worker thread (`current_thread`), the runtime setting every end-to-end benchmark
