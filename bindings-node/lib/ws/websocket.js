@@ -22,6 +22,10 @@ const { addEventTargetApi } = require('./event-target.js');
 
 const now = () => performance.now();
 
+// Most bytes handed to the socket and not yet sent before output stays in the engine (whose
+// own bound, maxOutputBuffer, then refuses sends).
+const WRITE_BOUND = 1 << 20;
+
 // Error kinds the engine raises when the peer merely went away: ws reports those as a
 // 1006 close without an 'error' event.
 const QUIET_KINDS = new Set(['unexpected_eof']);
@@ -246,7 +250,9 @@ class WebSocket extends EventEmitter {
         : socket.write(out, (err) => {
             for (const cb of cbs) cb(err || undefined);
           });
-    if (!ok) this._drainWait = true;
+    // Node's own high-water mark (16 KiB) is below one batch of large messages; waiting for
+    // 'drain' at every batch costs a turn of the loop. Hold back output only past WRITE_BOUND.
+    if (!ok && socket.writableLength >= WRITE_BOUND) this._drainWait = true;
   }
 
   _scheduleFlush() {
