@@ -28,6 +28,8 @@ pub struct Run {
     /// Wakes the writers when `phase` changes.
     pub phase_tx: tokio::sync::watch::Sender<u8>,
     pub tls: Option<tokio_rustls::TlsConnector>,
+    /// The messages sent and expected back.
+    pub pattern: payload::Pattern,
 }
 
 /// Counters of one connection, read by the main task when the drain times out.
@@ -198,7 +200,7 @@ async fn write_loop(
 ) -> Result<(), String> {
     let o = &run.opts;
     let mut phase = run.phase_tx.subscribe();
-    let (mut out, mut message, mut packet) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut out, mut message) = (Vec::new(), Vec::new());
     let (mut seq, mut in_flight, mut credits) = (0u64, 0usize, o.depth);
     loop {
         out.clear();
@@ -227,17 +229,16 @@ async fn write_loop(
             let now = Instant::now();
             let mut t = times.lock().unwrap();
             for _ in 0..credits {
-                payload::fill(&mut message, seq, o.size, o.binary);
+                message.clear();
                 if o.socketio {
-                    payload::socketio_event(&mut packet, &message);
-                    encode_frame(&mut out, op::TEXT, &packet);
+                    message.extend_from_slice(payload::SOCKETIO_PREFIX);
+                    run.pattern.write(&mut message, seq);
+                    message.extend_from_slice(payload::SOCKETIO_SUFFIX);
                 } else {
-                    encode_frame(
-                        &mut out,
-                        if o.binary { op::BINARY } else { op::TEXT },
-                        &message,
-                    );
+                    run.pattern.write(&mut message, seq);
                 }
+                let opcode = if o.binary { op::BINARY } else { op::TEXT };
+                encode_frame(&mut out, opcode, &message);
                 t.push_back(now);
                 seq += 1;
             }
@@ -286,7 +287,6 @@ async fn read_loop(
     let o = &run.opts;
     let mut latencies = Histogram::<u64>::new_with_bounds(1, 120_000_000_000, 3).unwrap();
     let (mut measured, mut seq) = (0u64, 0u64);
-    let (mut expected, mut message) = (Vec::new(), Vec::new());
     loop {
         while let Some(frame) = decoder.next_frame()? {
             match frame {
@@ -296,13 +296,6 @@ async fn read_loop(
                         continue;
                     }
                     let received = Instant::now();
-                    payload::fill(&mut message, seq, o.size, o.binary);
-                    let want: &[u8] = if o.socketio {
-                        payload::socketio_event(&mut expected, &message);
-                        &expected
-                    } else {
-                        &message
-                    };
                     if text == o.binary {
                         return Err(format!(
                             "message {seq}: a {} echo of a {} message",
@@ -310,10 +303,11 @@ async fn read_loop(
                             kind(!text)
                         ));
                     }
-                    if payload != want {
+                    if !echo_matches(run, &payload, seq) {
+                        let want = expected(run, seq);
                         return Err(format!(
                             "message {seq}: {}",
-                            payload::mismatch(want, &payload)
+                            payload::mismatch(&want, &payload)
                         ));
                     }
                     let Some(sent) = times.lock().unwrap().pop_front() else {
@@ -357,6 +351,33 @@ async fn read_loop(
             return Err(format!("{e} after {seq} echoes"));
         }
     }
+}
+
+/// Whether `got` is the echo of message `seq` (for Socket.IO: the same event packet).
+fn echo_matches(run: &Run, got: &[u8], seq: u64) -> bool {
+    if !run.opts.socketio {
+        return run.pattern.matches(got, seq);
+    }
+    let (pre, suf) = (payload::SOCKETIO_PREFIX, payload::SOCKETIO_SUFFIX);
+    got.len() >= pre.len() + suf.len()
+        && got.starts_with(pre)
+        && got.ends_with(suf)
+        && run
+            .pattern
+            .matches(&got[pre.len()..got.len() - suf.len()], seq)
+}
+
+/// Message `seq` as sent (to describe a mismatch).
+fn expected(run: &Run, seq: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    if run.opts.socketio {
+        out.extend_from_slice(payload::SOCKETIO_PREFIX);
+    }
+    run.pattern.write(&mut out, seq);
+    if run.opts.socketio {
+        out.extend_from_slice(payload::SOCKETIO_SUFFIX);
+    }
+    out
 }
 
 fn kind(text: bool) -> &'static str {

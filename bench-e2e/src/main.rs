@@ -65,6 +65,7 @@ async fn bench(opts: cli::Options) -> Report {
         tls: opts.url.tls.then(tls::connector),
         phase: AtomicU8::new(WARMUP),
         phase_tx: tokio::sync::watch::channel(WARMUP).0,
+        pattern: payload::Pattern::new(opts.size, opts.binary),
         opts,
     });
     let mut errors = Vec::new();

@@ -5,32 +5,58 @@
 //! altered does not match the message expected next. Text messages are ASCII (letters and
 //! digits), so they need no escaping inside a Socket.IO JSON string either.
 
-/// Writes the payload of message `seq` into `out` (cleared first).
-pub fn fill(out: &mut Vec<u8>, seq: u64, size: usize, binary: bool) {
-    out.clear();
-    let head = format!("{seq:016x}");
-    let n = head.len().min(size);
-    // The low digits when the message is shorter than 16 bytes.
-    out.extend_from_slice(&head.as_bytes()[head.len() - n..]);
-    let start = (seq % 251) as usize;
-    out.extend((n..size).map(|i| {
-        let k = start + i;
-        if binary {
-            (k * 31 + (k >> 8)) as u8
-        } else {
-            b'a' + (k % 26) as u8
-        }
-    }));
+/// The fillers of the messages of one run, made once: building a message is a copy of the
+/// sequence number and of a slice of the filler, and checking an echo is two comparisons
+/// (the load generator must stay cheaper than the servers it measures).
+pub struct Pattern {
+    size: usize,
+    filler: Vec<u8>,
 }
 
-/// Socket.IO v4 event packet carrying `payload` as the string argument of event "echo":
-/// engine.io message (`4`) + socket.io EVENT (`2`) + JSON array (socket.io-protocol v5).
-pub fn socketio_event(out: &mut Vec<u8>, payload: &[u8]) {
-    out.clear();
-    out.extend_from_slice(b"42[\"echo\",\"");
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\"]");
+impl Pattern {
+    /// The messages of `size` bytes, text (ASCII letters) or binary.
+    pub fn new(size: usize, binary: bool) -> Self {
+        let filler = (0..size + 251)
+            .map(|k| {
+                if binary {
+                    (k * 31 + (k >> 8)) as u8
+                } else {
+                    b'a' + (k % 26) as u8
+                }
+            })
+            .collect();
+        Pattern { size, filler }
+    }
+
+    /// The first bytes of message `seq` (its number in hex; its low digits when the message is
+    /// shorter than 16 bytes) and the filler that follows them.
+    fn parts(&self, seq: u64) -> ([u8; 16], usize, &[u8]) {
+        let mut head = [0u8; 16];
+        let hex = format!("{seq:016x}");
+        head.copy_from_slice(hex.as_bytes());
+        let n = self.size.min(16);
+        let start = (seq % 251) as usize;
+        (head, n, &self.filler[start + n..start + self.size])
+    }
+
+    /// Appends message `seq` to `out`.
+    pub fn write(&self, out: &mut Vec<u8>, seq: u64) {
+        let (head, n, filler) = self.parts(seq);
+        out.extend_from_slice(&head[16 - n..]);
+        out.extend_from_slice(filler);
+    }
+
+    /// Whether `got` is message `seq`, byte for byte.
+    pub fn matches(&self, got: &[u8], seq: u64) -> bool {
+        let (head, n, filler) = self.parts(seq);
+        got.len() == self.size && got[..n] == head[16 - n..] && &got[n..] == filler
+    }
 }
+
+/// The start and the end of a Socket.IO v4 event packet carrying a string as the argument of
+/// event "echo": engine.io message (`4`) + socket.io EVENT (`2`) + JSON array (socket.io-protocol v5).
+pub const SOCKETIO_PREFIX: &[u8] = b"42[\"echo\",\"";
+pub const SOCKETIO_SUFFIX: &[u8] = b"\"]";
 
 /// Why an echo does not match the message expected.
 pub fn mismatch(expected: &[u8], got: &[u8]) -> String {
@@ -58,25 +84,40 @@ pub fn mismatch(expected: &[u8], got: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    fn message(p: &Pattern, seq: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        p.write(&mut out, seq);
+        out
+    }
+
     #[test]
     fn messages_differ_by_sequence_number_at_any_size() {
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        for size in [1, 5, 16, 32, 16384] {
-            fill(&mut a, 7, size, false);
-            fill(&mut b, 8, size, false);
-            assert_eq!(a.len(), size);
-            assert_ne!(a, b);
-            assert!(a.iter().all(|c| c.is_ascii_alphanumeric()));
-            fill(&mut a, 7, size, true);
-            fill(&mut b, 8, size, true);
-            assert_ne!(a, b);
+        for size in [0, 1, 5, 16, 32, 16384] {
+            for binary in [false, true] {
+                let p = Pattern::new(size, binary);
+                let (a, b) = (message(&p, 7), message(&p, 8));
+                assert_eq!(a.len(), size);
+                assert!(p.matches(&a, 7));
+                if size > 0 {
+                    assert_ne!(a, b);
+                    assert!(!p.matches(&b, 7));
+                }
+                if !binary {
+                    assert!(a.iter().all(|c| c.is_ascii_alphanumeric()));
+                }
+            }
         }
     }
 
     #[test]
-    fn socketio_packet() {
-        let mut out = Vec::new();
-        socketio_event(&mut out, b"abc");
-        assert_eq!(out, b"42[\"echo\",\"abc\"]");
+    fn a_changed_byte_or_length_is_caught() {
+        let p = Pattern::new(300, true);
+        let m = message(&p, 1234);
+        for i in [0, 15, 16, 299] {
+            let mut bad = m.clone();
+            bad[i] ^= 1;
+            assert!(!p.matches(&bad, 1234), "byte {i}");
+        }
+        assert!(!p.matches(&m[..299], 1234));
     }
 }
