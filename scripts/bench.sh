@@ -7,6 +7,8 @@
 #   2. Python: the binding next to websockets, wsproto and aiohttp's compiled reader
 #   3. Node: the binding next to ws (+ bufferutil)
 #   4. WASM in Node: the wasm build next to ws and the native loop
+#   5. End to end: each group of servers in bench-e2e/servers.py (drivers and their peers) under
+#      one independent load generator (scripts/bench_e2e.py)
 #
 # Each step writes its results as JSON under target/bench/; scripts/bench_report.py turns them
 # into the report. BENCH_QUICK=1 runs shorter versions of every step (for trying the pipeline).
@@ -50,5 +52,12 @@ BENCH_JSON="$PWD/$OUT/node.json" node bindings-node/bench/bench.js
 echo "== WASM in Node: wsengine-wasm, ws, native loop"
 (cd bindings-wasm && npm ci --no-audit --no-fund --silent && CARGO_QUIET=1 bash scripts/build.sh >/dev/null)
 BENCH_JSON="$PWD/$OUT/wasm.json" node bindings-wasm/bench/bench.js
+
+echo "== End to end: every group of bench-e2e/servers.py under one load generator"
+E2E_ARGS=()
+[ "$QUICK" = 1 ] && E2E_ARGS=(--quick)
+# A failed run (a server that does not start, an echo that does not match) is shown in the
+# report; the other groups and sections still run.
+python3 scripts/bench_e2e.py --group all "${E2E_ARGS[@]}" || echo "bench-e2e: some runs failed (see docs/benchmarks.md)"
 
 python3 scripts/bench_report.py "$OUT"

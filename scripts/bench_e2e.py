@@ -2,7 +2,7 @@
 """End-to-end benchmarks: runs a group of echo servers (bench-e2e/servers.py) through a matrix of
 scenarios with one load generator that none of them contains (bench-e2e, `wsengine-loadgen`).
 
-    python3 scripts/bench_e2e.py --group node [--servers ws,wsengine] [--quick] [--no-build]
+    python3 scripts/bench_e2e.py --group node|python|rust|all [--servers ws,wsengine] [--quick] [--no-build]
 
 For each server: its setup command, then the server pinned to core 1 (taskset -c 1), a wait
 until it accepts a WebSocket upgrade, the load generator pinned to core 0 for each scenario,
@@ -185,40 +185,23 @@ def run_loadgen(server: Server, s: dict, core: Optional[int], duration: float, w
     return result
 
 
-def main() -> int:
-    groups = sorted({s["group"] for s in registry.SERVERS})
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--group", required=True, choices=groups)
-    ap.add_argument("--servers", help="comma-separated names (or unique prefixes) of the group's servers to run")
-    ap.add_argument("--quick", action="store_true", help="1 s per scenario after 0.3 s of warm-up (default 5 s + 1 s)")
-    ap.add_argument("--duration", type=float, help="seconds measured per scenario")
-    ap.add_argument("--no-build", action="store_true", help="do not build the load generator")
-    ap.add_argument("--no-setup", action="store_true", help="skip the servers' setup commands")
-    args = ap.parse_args()
-
-    specs = [s for s in registry.SERVERS if s["group"] == args.group]
-    if args.servers:
-        wanted = [w.strip() for w in args.servers.split(",") if w.strip()]
-        chosen = []
-        for w in wanted:
+def run_group(group: str, names: Optional[str], duration: float, warmup: float, quick: bool, setup: bool) -> int:
+    """Runs one group; writes target/bench/e2e-<group>.json; returns the number of failures."""
+    specs = [s for s in registry.SERVERS if s["group"] == group]
+    if names:
+        chosen: list[dict] = []
+        for w in (w.strip() for w in names.split(",") if w.strip()):
             hits = [s for s in specs if s["name"] == w] or [s for s in specs if s["name"].startswith(w)]
             if not hits:
-                ap.error(f"no server {w!r} in group {args.group}: {[s['name'] for s in specs]}")
+                raise SystemExit(f"no server {w!r} in group {group}: {[s['name'] for s in specs]}")
             chosen += [h for h in hits if h not in chosen]
         specs = chosen
-    duration = args.duration or (1.0 if args.quick else 5.0)
-    warmup = 0.3 if args.quick else 1.0
     pin = (os.cpu_count() or 1) >= 2
     loadgen_core, server_core = (0, 1) if pin else (None, None)
     if not pin:
         log("fewer than 2 cores: server and load generator are not pinned")
-
-    os.makedirs(OUT, exist_ok=True)
-    if not args.no_build:
-        log("building the load generator")
-        subprocess.run(["cargo", "build", "-q", "--release", "-p", "wsengine-bench-e2e"], cwd=ROOT, check=True)
     cert, key = self_signed_cert()
-    scenarios = group_scenarios(args.group)
+    scenarios = group_scenarios(group)
     results: list[dict] = []
     failures: list[str] = []
     done_setup: set[str] = set()
@@ -226,13 +209,13 @@ def main() -> int:
         mine = [s for s in scenarios if fits(spec, s)]
         if not mine:
             continue
-        setup = spec.get("setup")
-        if setup and not args.no_setup and setup not in done_setup:
+        command = spec.get("setup")
+        if command and setup and command not in done_setup:
             log(f"setup for {spec['name']}")
-            if subprocess.run(["bash", "-c", setup], cwd=ROOT).returncode != 0:
+            if subprocess.run(["bash", "-c", command], cwd=ROOT).returncode != 0:
                 failures.append(f"{spec['name']}: setup failed")
                 continue
-            done_setup.add(setup)
+            done_setup.add(command)
         log(f"{spec['name']}: starting")
         server = Server(spec, server_core, cert, key)
         try:
@@ -247,21 +230,47 @@ def main() -> int:
                          tls=bool(spec.get("tls")), socketio_server=bool(spec.get("socketio")))
                 results.append(r)
                 if not r["ok"]:
-                    failures.append(f"{spec['name']} / {scenario_name(s)}: {'; '.join(r.get('error_messages', []))[:300]}")
+                    why = "; ".join(r.get("error_messages", []))[:300]
+                    failures.append(f"{spec['name']} / {scenario_name(s)}: {why}")
                 if server.proc.poll() is not None:
                     failures.append(f"{spec['name']}: exited during {scenario_name(s)} (log: {server.log_path})")
                     break
         finally:
             server.stop()
 
-    path = os.path.join(OUT, f"e2e-{args.group}.json")
+    path = os.path.join(OUT, f"e2e-{group}.json")
     with open(path, "w") as f:
-        json.dump({"group": args.group, "quick": args.quick, "duration_s": duration, "warmup_s": warmup,
+        json.dump({"group": group, "quick": quick, "duration_s": duration, "warmup_s": warmup,
                    "pinned": pin, "scenarios": [scenario_name(s) for s in scenarios],
                    "results": results, "failures": failures}, f, indent=1)
     log(f"wrote {os.path.relpath(path, ROOT)} ({len(results)} runs, {len(failures)} failures)")
     for fail in failures:
         log(f"FAILED: {fail}")
+    return len(failures)
+
+
+def main() -> int:
+    groups = sorted({s["group"] for s in registry.SERVERS})
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--group", required=True, choices=groups + ["all"], help="a group, or all of them in turn")
+    ap.add_argument("--servers", help="comma-separated names (or unique prefixes) of the group's servers to run")
+    ap.add_argument("--quick", action="store_true", help="1 s per scenario after 0.3 s of warm-up (default 5 s + 1 s)")
+    ap.add_argument("--duration", type=float, help="seconds measured per scenario")
+    ap.add_argument("--no-build", action="store_true", help="do not build the load generator")
+    ap.add_argument("--no-setup", action="store_true", help="skip the servers' setup commands")
+    args = ap.parse_args()
+    if args.servers and args.group == "all":
+        ap.error("--servers needs one --group")
+    duration = args.duration or (1.0 if args.quick else 5.0)
+    warmup = 0.3 if args.quick else 1.0
+    os.makedirs(OUT, exist_ok=True)
+    if not args.no_build:
+        log("building the load generator")
+        subprocess.run(["cargo", "build", "-q", "--release", "-p", "wsengine-bench-e2e"], cwd=ROOT, check=True)
+    failures = 0
+    for group in groups if args.group == "all" else [args.group]:
+        log(f"== group {group}")
+        failures += run_group(group, args.servers, duration, warmup, args.quick, not args.no_setup)
     return 1 if failures else 0
 
 
