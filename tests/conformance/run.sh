@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TERM_COLOR=never
-cargo build --release -q -p wsengine -p wsengine-tokio --examples
+cargo build --release -q -p wsengine -p wsengine-tokio --features wsengine-tokio/hyper,wsengine-tokio/rustls --examples
 PY="${WSENGINE_PYTHON:-target/python-venv/bin/python}"
 if ! "$PY" -c "import wsengine" 2>/dev/null || [ "${WSENGINE_REBUILD_PY:-0}" = 1 ]; then
     [ -x "$PY" ] || python3 -m venv target/python-venv
