@@ -284,4 +284,5 @@ export declare function attach(
 export declare const deflateSupported: boolean;
 /** The package's version (the same for every wsengine package, e.g. "0.1.0"). */
 export declare const version: string;
-export { WebSocket } from './websocket';
+// The ws-compatible API; the W3C client is `wsengine/w3c` (websocket.d.ts).
+export { WebSocket, WebSocketServer, WebSocketServer as Server, createWebSocketStream } from './lib/ws';
