@@ -34,6 +34,14 @@ PY_SETUP = (
     "target/python-venv/bin/python -c 'import wsengine' 2>/dev/null || "
     "target/python-venv/bin/python -m pip install -q ./bindings-python"
 )
+# The Python group's bench-only peers (picows), pinned, and a wsengine with wsengine.asyncio.
+PY_BENCH_SETUP = (
+    PY_SETUP + "; "
+    "target/python-venv/bin/python -c 'import wsengine.asyncio, wsengine.uvicorn' 2>/dev/null || "
+    "target/python-venv/bin/python -m pip install -q --force-reinstall --no-deps ./bindings-python; "
+    "target/python-venv/bin/python -c 'import picows' 2>/dev/null || "
+    "target/python-venv/bin/python -m pip install -q -r bench-e2e/peers/python/requirements.txt"
+)
 NODE_SETUP = (
     "[ -f bindings-node/wsengine.node ] && [ -d bindings-node/node_modules ] || "
     "(cd bindings-node && npm ci --no-audit --no-fund --silent && node scripts/build.js >/dev/null)"
@@ -74,6 +82,66 @@ SERVERS = [
         "setup": PY_SETUP,
         "tls": True,
         "reference": True,
+    },
+    # Issue 14: wsengine.asyncio, the other asyncio libraries and uvicorn's implementations.
+    {
+        "name": "wsengine.asyncio",
+        "group": "python",
+        "cmd": ["{python}", "bindings-python/bench/echo_server.py", "--port", "{port}"],
+        "setup": PY_BENCH_SETUP,
+    },
+    {
+        "name": "wsengine.asyncio (TLS)",
+        "group": "python",
+        "cmd": ["{python}", "bindings-python/bench/echo_server.py", "--port", "{port}",
+                "--certfile", "{cert}", "--keyfile", "{key}"],
+        "setup": PY_BENCH_SETUP,
+        "tls": True,
+    },
+    {
+        "name": "picows",
+        "group": "python",
+        "cmd": ["{python}", "bench-e2e/peers/python/picows_echo.py", "--port", "{port}"],
+        "setup": PY_BENCH_SETUP,
+    },
+    {
+        "name": "picows (TLS)",
+        "group": "python",
+        "cmd": ["{python}", "bench-e2e/peers/python/picows_echo.py", "--port", "{port}", "--tls", "{cert}", "{key}"],
+        "setup": PY_BENCH_SETUP,
+        "tls": True,
+    },
+    {
+        "name": "aiohttp",
+        "group": "python",
+        "cmd": ["{python}", "bench-e2e/peers/python/aiohttp_echo.py", "--port", "{port}"],
+        "setup": PY_BENCH_SETUP,
+    },
+    {
+        "name": "aiohttp (TLS)",
+        "group": "python",
+        "cmd": ["{python}", "bench-e2e/peers/python/aiohttp_echo.py", "--port", "{port}", "--tls", "{cert}", "{key}"],
+        "setup": PY_BENCH_SETUP,
+        "tls": True,
+    },
+    {
+        "name": "uvicorn+websockets",
+        "group": "python",
+        "cmd": ["{python}", "bench-e2e/peers/python/uvicorn_echo.py", "--port", "{port}", "--ws", "websockets"],
+        "setup": PY_BENCH_SETUP,
+    },
+    {
+        "name": "uvicorn+wsproto",
+        "group": "python",
+        "cmd": ["{python}", "bench-e2e/peers/python/uvicorn_echo.py", "--port", "{port}", "--ws", "wsproto"],
+        "setup": PY_BENCH_SETUP,
+    },
+    {
+        "name": "uvicorn+wsengine",
+        "group": "python",
+        "cmd": ["{python}", "bench-e2e/peers/python/uvicorn_echo.py", "--port", "{port}",
+                "--ws", "wsengine.uvicorn:WebSocketProtocol"],
+        "setup": PY_BENCH_SETUP,
     },
     # ------------------------------------------------------------------------------- node
     {
