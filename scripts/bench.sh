@@ -4,7 +4,8 @@
 #
 #   1. Rust: the engine next to a speed-of-light loop (ratios), compressed receive (deflate),
 #      and the engine next to tungstenite and fastwebsockets (bench-peers)
-#   2. Python: the binding next to websockets, wsproto and aiohttp's compiled reader
+#   2. Python: the binding next to websockets, wsproto and aiohttp's compiled reader; round
+#      trips of wsengine.asyncio's client next to picows, aiohttp and websockets clients
 #   3. Node: the binding next to ws (+ bufferutil)
 #   4. WASM in Node: the wasm build next to ws and the native loop
 #   5. End to end: each group of servers in bench-e2e/servers.py (drivers and their peers) under
@@ -43,6 +44,9 @@ rm -f "$OUT"/python*.json
 for i in 1 2 3; do
     "$PY" bindings-python/bench/bench.py "${PY_ARGS[@]}" --json "$OUT/python.$i.json"
 done
+echo "== Python: request-response round trips, wsengine.asyncio vs picows, aiohttp, websockets clients"
+"$PY" -m pip install -q -r bench-e2e/peers/python/requirements.txt
+"$PY" bindings-python/bench/roundtrip.py "${PY_ARGS[@]}" --json "$OUT/pyclient-roundtrip.json"
 
 if [ "$QUICK" = 1 ]; then export BENCH_SECONDS=1 BENCH_ROUNDS=3; fi
 echo "== Node: wsengine, ws"
