@@ -292,6 +292,42 @@ brackets the peer's time over wsengine's (above 1: wsengine is faster).
 """, misses, headline
 
 
+def pyclient_section(rt: Optional[dict]) -> tuple[str, list[str]]:
+    """Issue 14: request-response round trips of wsengine.asyncio's client next to picows,
+    aiohttp and websockets clients (bindings-python/bench/roundtrip.py)."""
+    if not rt:
+        return "## Python clients: round trips\n\nNot run.\n", []
+    peers = [k for k in rt["results"][0]["rtt_per_s"] if k != "wsengine"]
+    lines, misses = [], []
+    for row in rt["results"]:
+        best = row["rtt_per_s"]
+        cells = [f"{best['wsengine']:,.0f}/s"] + [f"{best[p]:,.0f}/s ({row['ratio'][p]:.2f}×)" for p in peers]
+        notes = []
+        if row["size"] == 256:
+            for peer, target in (("picows", 1.0), ("websockets", 3.0)):
+                if peer in row["ratio"]:
+                    ok = row["ratio"][peer] >= target
+                    notes.append(f"{peer} ≥ {target:g}× {verdict(ok)}")
+                    if not ok:
+                        misses.append(f"Python client round trips, {row['mode']} 256 B vs {peer}: "
+                                      f"{row['ratio'][peer]:.2f}× (target ≥ {target:g}×)")
+        lines.append(f"| {row['mode']} | {row['size']:,} B | " + " | ".join(cells) + " | " + "; ".join(notes) + " |")
+    head = ("| | message | wsengine.asyncio | " + " | ".join(peers) + " | targets |\n|---|---:|---:|"
+            + "---:|" * len(peers) + "---|")
+    return f"""## Python clients: round trips
+
+`bindings-python/bench/roundtrip.py` — one connection, a binary message sent, its echo awaited,
+repeat (as picows' published benchmark measures it), against one echo server in its own process
+(wsengine.asyncio, `bindings-python/bench/echo_server.py`), plain and TLS, Python {rt['python']}.
+Cells: round trips per second (best of {rt['rounds']} rounds of {rt['seconds']} s, clients interleaved),
+in brackets wsengine.asyncio's figure over the peer's (above 1: ours is faster). picows is driven
+by its callback listener (the next message sent from `on_ws_frame`), the others with
+`send()` / `recv()`.
+
+{head}
+""" + "\n".join(lines) + "\n", misses
+
+
 def node_section(node: Optional[dict]) -> tuple[str, list[str], str]:
     if not node:
         return "## Node binding\n\nNot run.\n", [], ""
@@ -464,10 +500,11 @@ def main() -> int:
     peers, peer_head = peers_section(load(results, "bench-peers.json"))
     deflate, deflate_miss = deflate_section(load(results, "bench-deflate.json"))
     python, py_miss, py_head = python_section(load_best(results, "python"))
+    pyclient, pyclient_miss = pyclient_section(load(results, "pyclient-roundtrip.json"))
     node, node_miss, node_head = node_section(load(results, "node.json"))
     wasm, wasm_miss = wasm_section(load(results, "wasm.json"))
     e2e = e2e_sections(results)
-    misses = core_miss + deflate_miss + py_miss + node_miss + wasm_miss
+    misses = core_miss + deflate_miss + py_miss + pyclient_miss + node_miss + wasm_miss
     headlines = [h for h in (peer_head, py_head, node_head) if h]
     summary = "All the issues' targets were met in this run." if not misses else (
         "Targets not met in this run:\n\n" + "\n".join(f"- {m}" for m in misses))
@@ -487,6 +524,7 @@ Headline: {headline_sentence(headlines)}.
 {core}
 {deflate}
 {python}
+{pyclient}
 {node}
 {wasm}
 {e2e}"""
