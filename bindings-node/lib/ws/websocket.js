@@ -347,6 +347,9 @@ class WebSocket extends EventEmitter {
     }
     if (this._readyState === CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     if (typeof data === 'number') data = data.toString();
+    else if (typeof Blob === 'function' && data instanceof Blob) {
+      throw new TypeError('wsengine: send a Blob as `Buffer.from(await blob.arrayBuffer())`');
+    }
     if (this._readyState !== OPEN) {
       this._sendAfterClose(data, cb);
       return;
