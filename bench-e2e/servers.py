@@ -157,6 +157,24 @@ SERVERS = [
         "setup": NODE_PEERS_SETUP,
         "reference": True,
     },
+    # Issue 15: wsengine's ws-compatible WebSocketServer, the ws peer's code with require('wsengine').
+    {
+        "name": "wsengine WebSocketServer",
+        "group": "node",
+        "cmd": ["node", "bench-e2e/peers/node/wsengine_echo.js", "{port}"],
+        "setup": NODE_SETUP,
+    },
+    # Issue 15: Socket.IO 4 with wsEngine: wsengine's WebSocketServer (socket.io from the peers'
+    # package, wsengine from bindings-node). eiows, the native engine, cannot be installed here:
+    # 11.x needs Node >= 22, 7.x-9.x git-clone Node's sources from github.com while building.
+    {
+        "name": "Socket.IO + wsengine",
+        "group": "node",
+        "cmd": ["node", "bench-e2e/peers/node/socketio_wsengine_echo.js", "{port}"],
+        "path": "/socket.io/?EIO=4&transport=websocket",
+        "socketio": True,
+        "setup": NODE_SETUP + "; " + NODE_PEERS_SETUP,
+    },
 ]
 
 # Scenarios every group runs (connections x size; 1 connection = round trips, 100 connections =
