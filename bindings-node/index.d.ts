@@ -284,4 +284,7 @@ export declare function attach(
 ): Driver;
 
 export declare const deflateSupported: boolean;
-export { WebSocket } from './websocket';
+/** The package's version (the same for every wsengine package, e.g. "0.1.0"). */
+export declare const version: string;
+// The ws-compatible API; the W3C client is `wsengine/w3c` (websocket.d.ts).
+export { WebSocket, WebSocketServer, WebSocketServer as Server, createWebSocketStream } from './lib/ws';

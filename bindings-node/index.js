@@ -583,7 +583,9 @@ module.exports = {
   deflateSupported: native.deflateSupported(),
 };
 
-Object.defineProperty(module.exports, 'WebSocket', {
-  enumerable: true,
-  get: () => require('./websocket.js').WebSocket,
-});
+// The ws-compatible API (lib/ws/), loaded on first use; the W3C client is `wsengine/w3c`.
+for (const name of ['WebSocket', 'WebSocketServer', 'createWebSocketStream']) {
+  Object.defineProperty(module.exports, name, { enumerable: true, get: () => require('./lib/ws/index.js')[name] });
+}
+Object.defineProperty(module.exports, 'Server', { enumerable: false, get: () => require('./lib/ws/index.js').WebSocketServer });
+module.exports.version = require('./package.json').version; // the one version of every package (Cargo.toml workspace)

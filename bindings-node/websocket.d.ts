@@ -40,7 +40,7 @@ export declare class WebSocket extends EventTarget {
   readonly bufferedAmount: number;
   readonly protocol: string;
   readonly extensions: string;
-  /** Default 'nodebuffer'. */
+  /** Default 'blob' (the standard's); 'nodebuffer' is a Node extension. */
   binaryType: BinaryType;
   onopen: ((this: WebSocket, ev: Event) => any) | null;
   onmessage: ((this: WebSocket, ev: MessageEvent) => any) | null;

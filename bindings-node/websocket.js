@@ -57,6 +57,40 @@ const MessageEventBase =
         }
       };
 
+const EMPTY = Buffer.alloc(0);
+
+/** WebIDL USVString: ToString (a Symbol throws a TypeError), lone surrogates become U+FFFD. */
+function toUSVString(v) {
+  if (typeof v === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string');
+  const s = `${v}`;
+  return isWellFormed(s) ? s : s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+function isWellFormed(s) {
+  if (typeof s.isWellFormed === 'function') return s.isWellFormed();
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
+
+/** WebIDL `(DOMString or sequence<DOMString>)`: iterables are sequences, anything else a string. */
+function protocolList(protocols) {
+  if (protocols !== null && (typeof protocols === 'object' || typeof protocols === 'function') && typeof protocols[Symbol.iterator] === 'function') {
+    return Array.from(protocols, (p) => {
+      if (typeof p === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string');
+      return `${p}`;
+    });
+  }
+  if (typeof protocols === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string');
+  return [`${protocols}`];
+}
+
+function roundHalfToEven(x) {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d < 0.5) return f;
+  if (d > 0.5) return f + 1;
+  return f % 2 === 0 ? f : f + 1;
+}
+
 // RFC 7230 token characters, for Sec-WebSocket-Protocol values.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -90,11 +124,14 @@ class WebSocket extends EventTarget {
    * @param {object} [options] Node extension: engine options (`maxMessageSize`, `deflate`, timers,
    *   `headers`, `origin`, ...) and `tls` (options for `tls.connect`).
    */
-  constructor(url, protocols, options = {}) {
+  constructor(url, protocols = [], options = {}) {
     super();
+    if (arguments.length < 1) throw new TypeError("Failed to construct 'WebSocket': 1 argument required, but only 0 present.");
+    // WebIDL: USVString (a Symbol throws a TypeError; null becomes "null").
+    url = toUSVString(url);
     let parsed;
     try {
-      parsed = new URL(String(url));
+      parsed = new URL(url);
     } catch {
       throw domException(`Invalid URL: ${url}`, 'SyntaxError');
     }
@@ -103,22 +140,24 @@ class WebSocket extends EventTarget {
     if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
       throw domException(`The URL's scheme must be ws, wss, http or https, not ${parsed.protocol}`, 'SyntaxError');
     }
-    if (parsed.hash) throw domException('The URL must not contain a fragment', 'SyntaxError');
-    if (protocols === undefined) protocols = [];
-    else if (typeof protocols === 'string') protocols = [protocols];
-    else protocols = Array.from(protocols, String);
+    // A fragment, even an empty one ("ws://host/#"), is a SyntaxError; '#' can only appear in
+    // a serialized URL as the fragment's start.
+    if (parsed.href.includes('#')) throw domException('The URL must not contain a fragment', 'SyntaxError');
+    protocols = protocolList(protocols);
     const seen = new Set();
     for (const p of protocols) {
-      if (!TOKEN.test(p) || seen.has(p.toLowerCase())) {
+      // The standard: duplicates are compared exactly (case-sensitively).
+      if (!TOKEN.test(p) || seen.has(p)) {
         throw domException(`Invalid or duplicate subprotocol: ${p}`, 'SyntaxError');
       }
-      seen.add(p.toLowerCase());
+      seen.add(p);
     }
     this._url = parsed.href;
     this._readyState = CONNECTING;
     this._protocol = '';
     this._extensions = '';
-    this._binaryType = 'nodebuffer';
+    this._binaryType = 'blob';
+    this._appBuffered = 0; // application bytes given to send() and not yet handed to the OS
     this._handlers = { open: null, message: null, error: null, close: null };
     this._sendQueue = null; // pending Blob reads keep send order
     this._closedBytes = 0; // bytes "sent" after closing (the standard counts them)
@@ -151,8 +190,12 @@ class WebSocket extends EventTarget {
   get extensions() {
     return this._extensions;
   }
+  /**
+   * Application bytes queued by send() and not yet handed to the network (the standard counts
+   * payload bytes only: no framing, no handshake), plus what was "sent" after closing.
+   */
   get bufferedAmount() {
-    return this._conn.bufferedAmount + (this._socket ? this._socket.writableLength : 0) + this._closedBytes;
+    return this._appBuffered + this._closedBytes;
   }
   get binaryType() {
     return this._binaryType;
@@ -189,7 +232,9 @@ class WebSocket extends EventTarget {
         break;
       case 'rejected':
       case 'failed':
+        // "Fail the WebSocket connection": readyState is CLOSED when 'error' fires.
         this._error = ev.error;
+        this._readyState = CLOSED;
         this.dispatchEvent(new Event('error'));
         break;
       case 'closed':
@@ -214,11 +259,18 @@ class WebSocket extends EventTarget {
 
   /** Sends a string (text), or an ArrayBuffer, TypedArray, DataView, Buffer or Blob (binary). */
   send(data) {
+    if (arguments.length < 1) throw new TypeError("Failed to execute 'send' on 'WebSocket': 1 argument required, but only 0 present.");
     if (this._readyState === CONNECTING) {
       throw domException('WebSocket is still in the CONNECTING state', 'InvalidStateError');
     }
     if (typeof Blob === 'function' && data instanceof Blob) {
-      const p = (this._sendQueue || Promise.resolve()).then(() => data.arrayBuffer()).then((ab) => this._sendNow(new Uint8Array(ab)));
+      const size = data.size;
+      if (this._readyState !== OPEN) {
+        this._closedBytes += size;
+        return;
+      }
+      this._appBuffered += size;
+      const p = (this._sendQueue || Promise.resolve()).then(() => data.arrayBuffer()).then((ab) => this._sendNow(new Uint8Array(ab), size));
       this._sendQueue = p;
       p.then(() => {
         if (this._sendQueue === p) this._sendQueue = null;
@@ -228,19 +280,27 @@ class WebSocket extends EventTarget {
     if (typeof data !== 'string') {
       if (data instanceof ArrayBuffer) data = new Uint8Array(data);
       else if (ArrayBuffer.isView(data)) data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      else data = String(data);
-    }
-    if (this._sendQueue) {
-      this._sendQueue = this._sendQueue.then(() => this._sendNow(data));
-      return;
-    }
-    this._sendNow(data);
-  }
-
-  _sendNow(data) {
+      else data = toUSVString(data);
+    } else if (!isWellFormed(data)) data = toUSVString(data);
+    // Counted at once, in the same task (the standard's bufferedAmount).
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     if (this._readyState !== OPEN) {
       // The standard: after closing started, sends only grow bufferedAmount.
-      this._closedBytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+      this._closedBytes += size;
+      return;
+    }
+    this._appBuffered += size;
+    if (this._sendQueue) {
+      this._sendQueue = this._sendQueue.then(() => this._sendNow(data, size));
+      return;
+    }
+    this._sendNow(data, size);
+  }
+
+  _sendNow(data, size) {
+    if (this._readyState !== OPEN) {
+      this._appBuffered -= size;
+      this._closedBytes += size;
       return;
     }
     try {
@@ -254,6 +314,11 @@ class WebSocket extends EventTarget {
       } catch {}
     }
     this._driver.flush();
+    // The bytes leave bufferedAmount once the socket has handed them to the OS: an empty write
+    // queued behind them completes after they do.
+    const socket = this._socket;
+    if (socket.destroyed) this._appBuffered -= size;
+    else socket.write(EMPTY, () => (this._appBuffered -= size));
   }
 
   /**
@@ -262,25 +327,27 @@ class WebSocket extends EventTarget {
    */
   close(code, reason) {
     if (code !== undefined) {
+      // WebIDL [Clamp] unsigned short: NaN is 0, clamp, round half to even.
       code = Number(code);
-      // WebIDL [Clamp] unsigned short.
-      code = Number.isNaN(code) ? 0 : Math.min(65535, Math.max(0, Math.round(code)));
+      code = Number.isNaN(code) ? 0 : roundHalfToEven(Math.min(65535, Math.max(0, code)));
       if (code !== 1000 && !(code >= 3000 && code <= 4999)) {
         throw domException(`The code must be either 1000, or between 3000 and 4999. ${code} is neither.`, 'InvalidAccessError');
       }
     }
     if (reason !== undefined) {
-      reason = String(reason);
+      reason = toUSVString(reason);
       if (Buffer.byteLength(reason) > 123) {
         throw domException('The close reason must not be longer than 123 bytes of UTF-8', 'SyntaxError');
       }
     }
     if (this._readyState === CLOSING || this._readyState === CLOSED) return;
     if (this._readyState === CONNECTING) {
-      // "Fail the WebSocket connection": error, then close with 1006.
+      // "Fail the WebSocket connection" (readyState CLOSING now); then, as a task: readyState
+      // CLOSED, 'error', and 'close' with 1006.
       this._readyState = CLOSING;
       this._driver.destroy();
-      queueMicrotask(() => {
+      setImmediate(() => {
+        this._readyState = CLOSED;
         this.dispatchEvent(new Event('error'));
         this._fireClose(false, 1006, '');
       });

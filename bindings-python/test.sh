@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and tests the Python binding from scratch on a fresh Debian machine:
 #   a virtualenv, the test dependencies from PyPI, `pip install ./bindings-python`
-#   (maturin builds the Rust extension), pytest on tests/python, mypy --strict on the examples.
+#   (maturin builds the Rust extension), pytest on tests/python (wsengine.asyncio and
+#   wsengine.uvicorn included), mypy --strict on the examples and the pure-Python modules.
 # Exits non-zero on any failure. Usage: bindings-python/test.sh [extra pytest args]
 set -euo pipefail
 
@@ -40,8 +41,10 @@ echo "== pytest tests/python"
 cd "$ROOT/tests/python"
 "$PY" -m pytest -q -p no:cacheprovider "$@" .
 
-echo "== mypy --strict on the examples"
+echo "== mypy --strict on the examples, wsengine.asyncio / wsengine.uvicorn and the asyncio conformance client"
 cd "$HERE"
 "$PY" -m mypy --strict --no-incremental --cache-dir=/dev/null examples/
+"$PY" -m mypy --strict --no-incremental --cache-dir=/dev/null python/wsengine/asyncio python/wsengine/uvicorn.py \
+    "$ROOT/tests/conformance/clients/asyncio_client.py"
 
 echo "== python binding: all checks passed"

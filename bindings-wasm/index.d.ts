@@ -333,3 +333,5 @@ export declare class Inspector {
   finish(): InspectorItem[];
   free(): void;
 }
+/** The package's version (the same for every wsengine package, e.g. "0.1.0"). */
+export declare const version: string;

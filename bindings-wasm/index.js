@@ -33,3 +33,4 @@ module.exports = createApi(native, {
     return ascii ? memBuf.latin1Slice(start, end) : memBuf.utf8Slice(start, end);
   },
 });
+module.exports.version = require('./package.json').version; // the one version of every package (Cargo.toml workspace)

@@ -33,3 +33,5 @@ export let Inspector;
 export let upgradeRequestBytes;
 export let attach;
 export let deflateSupported;
+/** The package's version (the same for every wsengine package). */
+export { version } from './pkg/version.mjs';

@@ -292,6 +292,42 @@ brackets the peer's time over wsengine's (above 1: wsengine is faster).
 """, misses, headline
 
 
+def pyclient_section(rt: Optional[dict]) -> tuple[str, list[str]]:
+    """Issue 14: request-response round trips of wsengine.asyncio's client next to picows,
+    aiohttp and websockets clients (bindings-python/bench/roundtrip.py)."""
+    if not rt:
+        return "## Python clients: round trips\n\nNot run.\n", []
+    peers = [k for k in rt["results"][0]["rtt_per_s"] if k != "wsengine"]
+    lines, misses = [], []
+    for row in rt["results"]:
+        best = row["rtt_per_s"]
+        cells = [f"{best['wsengine']:,.0f}/s"] + [f"{best[p]:,.0f}/s ({row['ratio'][p]:.2f}×)" for p in peers]
+        notes = []
+        if row["size"] == 256:
+            for peer, target in (("picows", 1.0), ("websockets", 3.0)):
+                if peer in row["ratio"]:
+                    ok = row["ratio"][peer] >= target
+                    notes.append(f"{peer} ≥ {target:g}× {verdict(ok)}")
+                    if not ok:
+                        misses.append(f"Python client round trips, {row['mode']} 256 B vs {peer}: "
+                                      f"{row['ratio'][peer]:.2f}× (target ≥ {target:g}×)")
+        lines.append(f"| {row['mode']} | {row['size']:,} B | " + " | ".join(cells) + " | " + "; ".join(notes) + " |")
+    head = ("| | message | wsengine.asyncio | " + " | ".join(peers) + " | targets |\n|---|---:|---:|"
+            + "---:|" * len(peers) + "---|")
+    return f"""## Python clients: round trips
+
+`bindings-python/bench/roundtrip.py` — one connection, a binary message sent, its echo awaited,
+repeat (as picows' published benchmark measures it), against one echo server in its own process
+(wsengine.asyncio, `bindings-python/bench/echo_server.py`), plain and TLS, Python {rt['python']}.
+Cells: round trips per second (best of {rt['rounds']} rounds of {rt['seconds']} s, clients interleaved),
+in brackets wsengine.asyncio's figure over the peer's (above 1: ours is faster). picows is driven
+by its callback listener (the next message sent from `on_ws_frame`), the others with
+`send()` / `recv()`.
+
+{head}
+""" + "\n".join(lines) + "\n", misses
+
+
 def node_section(node: Optional[dict]) -> tuple[str, list[str], str]:
     if not node:
         return "## Node binding\n\nNot run.\n", [], ""
@@ -363,6 +399,75 @@ every JS receiver, ws included: the last column is the wasm build's distance fro
 """, misses
 
 
+# End-to-end groups (scripts/bench_e2e.py): shown first in this order, others after, by name.
+E2E_ORDER = ["rust", "python", "node"]
+
+
+def e2e_sections(results: str) -> str:
+    """A table and a plot per e2e group: each server x scenario, msgs/s and latency, and the
+    ratio of its msgs/s to the group's reference peer in the same scenario and run."""
+    import glob
+
+    runs = {}
+    for path in glob.glob(os.path.join(results, "e2e-*.json")):
+        with open(path) as f:
+            data = json.load(f)
+        if isinstance(data, dict) and "group" in data and "results" in data:
+            runs[data["group"]] = data
+    if not runs:
+        return "## End to end (servers under one load generator)\n\nNot run.\n"
+    out = ["""## End to end (servers under one load generator)
+
+`scripts/bench_e2e.py` (`make bench-e2e`): each server of a group (`bench-e2e/servers.py`) runs pinned
+to core 1, and the same load generator, `wsengine-loadgen` (bench-e2e/, no code shared with any
+server), runs pinned to core 0. 1 connection = round trips (one message in flight); 100
+connections = 16 messages in flight on each. Latency: from a message's write to its echo's
+receipt. Every echo is checked byte for byte. The ratio is a server's msgs/s over the group's
+reference peer's (marked *) in the same scenario of the same run.
+"""]
+    for group in sorted(runs, key=lambda g: (E2E_ORDER.index(g) if g in E2E_ORDER else len(E2E_ORDER), g)):
+        data = runs[group]
+        rows, plot_groups = [], []
+        for scenario in data["scenarios"]:
+            here = [r for r in data["results"] if r.get("scenario") == scenario]
+            if not here:
+                continue
+            bars = []
+            for r in here:
+                ref = next((x for x in here if x.get("reference") and x.get("ok")
+                            and x.get("socketio_server") == r.get("socketio_server")), None)
+                name = r["server"] + (" *" if r.get("reference") else "")
+                if not r.get("ok"):
+                    why = "; ".join(r.get("error_messages", []))[:120].replace("|", "/")
+                    rows.append(f"| {scenario} | {name} | failed: {why} | | | |")
+                    continue
+                ratio = f"{r['msgs_per_sec'] / ref['msgs_per_sec']:.2f}×" if ref and ref["msgs_per_sec"] else "—"
+                rows.append(f"| {scenario} | {name} | {r['msgs_per_sec']:,.0f} | {r['p50_us']:,.0f} | "
+                            f"{r['p99_us']:,.0f} | {ratio} |")
+                bars.append((r["server"], r["msgs_per_sec"]))
+            if bars:
+                plot_groups.append((scenario, bars))
+        plot = ""
+        if plot_groups:
+            file = f"e2e-{group}.svg"
+            bar_chart(os.path.join(PLOTS, file), f"End to end, {group}: echoes per second",
+                      "messages echoed per second", plot_groups)
+            plot = f"![End to end, {group}](bench/{file})"
+        quick = " (quick run: short measurements)" if data.get("quick") else ""
+        failures = "".join(f"\n- failed: {f}" for f in data.get("failures", []))
+        out.append(f"""### {group}
+
+{data['duration_s']:g} s measured per scenario after {data['warmup_s']:g} s of warm-up{quick}.{failures}
+
+| scenario | server | msgs/s | p50 µs | p99 µs | msgs/s ÷ reference |
+|---|---|---:|---:|---:|---:|
+""" + "\n".join(rows) + f"""
+
+{plot}
+""")
+    return "\n".join(out)
+
+
 # ---------------------------------------------------------------------------------------- main
 
 
@@ -395,9 +500,11 @@ def main() -> int:
     peers, peer_head = peers_section(load(results, "bench-peers.json"))
     deflate, deflate_miss = deflate_section(load(results, "bench-deflate.json"))
     python, py_miss, py_head = python_section(load_best(results, "python"))
+    pyclient, pyclient_miss = pyclient_section(load(results, "pyclient-roundtrip.json"))
     node, node_miss, node_head = node_section(load(results, "node.json"))
     wasm, wasm_miss = wasm_section(load(results, "wasm.json"))
-    misses = core_miss + deflate_miss + py_miss + node_miss + wasm_miss
+    e2e = e2e_sections(results)
+    misses = core_miss + deflate_miss + py_miss + pyclient_miss + node_miss + wasm_miss
     headlines = [h for h in (peer_head, py_head, node_head) if h]
     summary = "All the issues' targets were met in this run." if not misses else (
         "Targets not met in this run:\n\n" + "\n".join(f"- {m}" for m in misses))
@@ -417,8 +524,10 @@ Headline: {headline_sentence(headlines)}.
 {core}
 {deflate}
 {python}
+{pyclient}
 {node}
-{wasm}"""
+{wasm}
+{e2e}"""
     with open(os.path.join(DOCS, "benchmarks.md"), "w") as f:
         f.write(text)
     update_readme(headlines)

@@ -37,7 +37,7 @@ step "clippy" cargo clippy -p wsengine -p wsengine-python -p wsengine-node --all
 step "core tests (default features)" cargo test -p wsengine
 step "core tests (no deflate)" cargo test -p wsengine --no-default-features --features std,getrandom --lib --tests
 step "no_std build (core + alloc only)" bash scripts/no_std_check.sh
-step "build demo" cargo build --release -p wsengine --examples
+step "build demo" cargo build --release -p wsengine -p wsengine-tokio --examples
 step "demo vs Python websockets" python3 -m pytest -q tests/interop
 step "demo vs Node ws and Chromium" node --test tests/interop/
 step "bindings-python" bash bindings-python/test.sh

@@ -5,7 +5,8 @@ const test = require('node:test');
 const assert = require('node:assert');
 const crypto = require('crypto');
 const WS = require('ws');
-const { WebSocket, deflateSupported } = require('..');
+const { deflateSupported } = require('..');
+const { WebSocket } = require('wsengine/w3c'); // the W3C client
 const netServer = require('../examples/net-server.js');
 const httpServer = require('../examples/http-server.js');
 

@@ -9,3 +9,6 @@ const banner = '// Generated from lib/api.js by scripts/gen-api.js: edit that fi
 fs.mkdirSync(path.join(here, 'pkg'), { recursive: true });
 fs.writeFileSync(path.join(here, 'pkg', 'api.cjs'), `${banner}'use strict';\n${src}\nmodule.exports = createApi;\n`);
 fs.writeFileSync(path.join(here, 'pkg', 'api.mjs'), `${banner}${src}\nexport default createApi;\n`);
+// The package's version for web.js (browsers cannot import package.json portably).
+const { version } = require(path.join(here, 'package.json'));
+fs.writeFileSync(path.join(here, 'pkg', 'version.mjs'), `// Generated from package.json by scripts/gen-api.js.\nexport const version = ${JSON.stringify(version)};\n`);

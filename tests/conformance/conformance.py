@@ -48,20 +48,6 @@ class Allow:
     reason: str
 
 
-# Our implementations never compress with an 8-bit window (zlib cannot write one): a server
-# declines server_max_window_bits=8 and a client refuses client_max_window_bits=8, which
-# Autobahn reports as UNIMPLEMENTED for 13.3.x and 13.5.x. See docs/deflate.md ("8-bit windows").
-NO_8_BIT = [Allow(UNIMPLEMENTED, ["13.3.*", "13.5.*"],
-                  "no 8-bit deflate window (zlib cannot write one): docs/deflate.md, '8-bit windows'")]
-# A client is also asked for client_max_window_bits=8 first in 13.7.x (Autobahn's accept
-# function for 13.7 tries that first); our clients refuse it by design, as above, so Autobahn
-# reports 13.7.x UNIMPLEMENTED for them too. (Servers pass 13.7.x: they decline the 8-bit offer
-# and accept the next one.)
-NO_8_BIT_CLIENT = NO_8_BIT + [Allow(UNIMPLEMENTED, ["13.7.*"],
-                                    "the fuzzing server asks for client_max_window_bits=8 first, which our clients "
-                                    "refuse by design: docs/deflate.md, '8-bit windows'")]
-
-
 @dataclass
 class Target:
     name: str
@@ -73,27 +59,38 @@ class Target:
 
 
 SERVERS = [
-    Target("rust-demo", "server", [os.path.join(RELEASE, "server"), "--port", "{port}"], "/echo", NO_8_BIT,
+    Target("rust-demo", "server", [os.path.join(RELEASE, "server"), "--port", "{port}"], "/echo", [],
            "core/examples/server.rs, /echo"),
-    Target("rust-autobahn", "server", [os.path.join(RELEASE, "autobahn_server"), "--port", "{port}"], "/", NO_8_BIT,
+    Target("rust-autobahn", "server", [os.path.join(RELEASE, "autobahn_server"), "--port", "{port}"], "/", [],
            "core/examples/autobahn_server.rs"),
+    Target("rust-tokio", "server", [os.path.join(RELEASE, "tokio_echo_server"), "--port", "{port}", "--autobahn", "--deflate"], "/", [],
+           "integrations/tokio/examples/tokio_echo_server.rs (wsengine-tokio)"),
     Target("python-echo", "server", [PYTHON, os.path.join(ROOT, "bindings-python/examples/echo_server.py"), "--port", "{port}"],
            "/", [Allow(UNIMPLEMENTED, ["12.*", "13.*"], "the example has no permessage-deflate")],
            "bindings-python/examples/echo_server.py (no permessage-deflate: 12/13 UNIMPLEMENTED)"),
     Target("python-autobahn", "server", [PYTHON, os.path.join(ROOT, "bindings-python/examples/autobahn_server.py"), "--port", "{port}"],
-           "/", NO_8_BIT, "bindings-python/examples/autobahn_server.py"),
-    Target("node-echo", "server", [NODE, os.path.join(ROOT, "bindings-node/examples/net-server.js"), "{port}"], "/", NO_8_BIT,
+           "/", [], "bindings-python/examples/autobahn_server.py"),
+    Target("python-asyncio", "server", [PYTHON, os.path.join(ROOT, "bindings-python/examples/asyncio_echo.py"), "--port", "{port}"],
+           "/", [], "bindings-python/examples/asyncio_echo.py (wsengine.asyncio serve())"),
+    Target("node-echo", "server", [NODE, os.path.join(ROOT, "bindings-node/examples/net-server.js"), "{port}"], "/", [],
            "bindings-node/examples/net-server.js"),
     Target("node-autobahn", "server", [NODE, os.path.join(ROOT, "bindings-node/examples/autobahn-server.js"), "{port}"], "/",
-           NO_8_BIT, "bindings-node/examples/autobahn-server.js"),
+           [], "bindings-node/examples/autobahn-server.js"),
 ]
 CLIENTS = [
+    Target("rust-tokio-client", "client", [os.path.join(RELEASE, "tokio_autobahn_client"), "--url", "ws://127.0.0.1:{port}", "--agent", "wsengine-tokio"],
+           "/", [], "integrations/tokio/examples/tokio_autobahn_client.rs (wsengine-tokio)"),
     Target("rust-client", "client", [os.path.join(RELEASE, "autobahn_client"), "--url", "ws://127.0.0.1:{port}", "--agent", "wsengine-rust"],
-           "/", NO_8_BIT_CLIENT, "core/examples/autobahn_client.rs"),
+           "/", [], "core/examples/autobahn_client.rs"),
     Target("python-client", "client", [PYTHON, os.path.join(HERE, "clients/autobahn_client.py"), "--url", "ws://127.0.0.1:{port}",
-                                       "--agent", "wsengine-python"], "/", NO_8_BIT_CLIENT, "tests/conformance/clients/autobahn_client.py"),
+                                       "--agent", "wsengine-python"], "/", [], "tests/conformance/clients/autobahn_client.py"),
+    Target("python-asyncio-client", "client", [PYTHON, os.path.join(HERE, "clients/asyncio_client.py"), "--url",
+                                               "ws://127.0.0.1:{port}", "--agent", "wsengine-asyncio"], "/", [],
+           "tests/conformance/clients/asyncio_client.py (wsengine.asyncio connect())"),
     Target("node-client", "client", [NODE, os.path.join(HERE, "clients/autobahn_client.js"), "--url", "ws://127.0.0.1:{port}",
-                                     "--agent", "wsengine-node"], "/", NO_8_BIT_CLIENT, "tests/conformance/clients/autobahn_client.js"),
+                                     "--agent", "wsengine-node"], "/", [], "tests/conformance/clients/autobahn_client.js"),
+    Target("w3c-client", "client", [NODE, os.path.join(HERE, "clients/autobahn_client_w3c.js"), "--url", "ws://127.0.0.1:{port}",
+                                    "--agent", "wsengine-w3c"], "/", [], "tests/conformance/clients/autobahn_client_w3c.js"),
 ]
 
 
@@ -258,10 +255,6 @@ class FuzzingServer:
         run = Run(peer, self.scale)
         reader_task = await drive(case, run)
         entry = await finish_run(case, run, reader_task, t0)
-        if (pmd is not None and "client_max_window_bits=8" in response and not peer.close_received
-                and peer.received_bytes == 0 and entry["result"] != OK):
-            entry.update(result=UNIMPLEMENTED, behavior=UNIMPLEMENTED, behaviorClose=UNIMPLEMENTED,
-                         reason="the client refused client_max_window_bits=8 (it cannot compress with an 8-bit window)")
         self.results[case.id] = entry
 
 

@@ -232,12 +232,16 @@ def server_parse_offers(values: list[str]) -> tuple[list[ClientOffer], Optional[
 
 
 def server_accept(o: ClientOffer, request_no_context_takeover: bool = False, request_max_window_bits: int = 0) -> Optional[tuple[str, Pmd]]:
-    """Accepts offer `o`, asking the client for no context takeover and/or a window, the way
-    Autobahn's PerMessageDeflateOfferAccept does (RFC 7692 §7.1). None if it cannot be done."""
+    """Accepts offer `o` the way Autobahn|Testsuite 0.8.2's fuzzing server does (autobahn 0.10.9's
+    PerMessageDeflateOfferAccept): it echoes what the client asked for its own direction, asks for
+    client_no_context_takeover only when told to, and answers client_max_window_bits with exactly
+    `request_max_window_bits`, whatever value the client offered: 15 is larger than an offer of
+    `client_max_window_bits=12`, which the client must then refuse (RFC 7692 §7.1.2.2). None if it
+    cannot be done (it needs the client to have offered client_max_window_bits at all)."""
     if request_max_window_bits and o.client_max_window_bits is None:
         return None  # §7.1.2.2: only if the client offered client_max_window_bits
     if o.server_max_window_bits is not None and o.server_max_window_bits < 9:
-        return None  # zlib cannot compress with an 8-bit window: decline, as wsengine does
+        return None  # zlib cannot compress with an 8-bit window (our clients never ask for one)
     pmd = Pmd()
     resp = "permessage-deflate"
     if o.server_no_context_takeover:
@@ -246,17 +250,14 @@ def server_accept(o: ClientOffer, request_no_context_takeover: bool = False, req
     if o.server_max_window_bits is not None:
         resp += "; server_max_window_bits=%d" % o.server_max_window_bits
         pmd.my_window_bits = o.server_max_window_bits
-    if request_no_context_takeover or o.client_no_context_takeover:
+    if request_no_context_takeover:
         resp += "; client_no_context_takeover"
-        pmd.peer_no_context_takeover = True
+    # The client's own hint binds it even when not echoed (§7.1.1.2).
+    pmd.peer_no_context_takeover = request_no_context_takeover or o.client_no_context_takeover
     if request_max_window_bits:
-        bits = request_max_window_bits
-        if o.client_max_window_bits:
-            bits = min(bits, o.client_max_window_bits)
-        resp += "; client_max_window_bits=%d" % bits
-        pmd.peer_window_bits = bits
-    elif o.client_max_window_bits:
-        pmd.peer_window_bits = o.client_max_window_bits
+        resp += "; client_max_window_bits=%d" % request_max_window_bits
+    # The client compresses with at most the smaller of its own offer and our answer.
+    pmd.peer_window_bits = min(request_max_window_bits or 15, o.client_max_window_bits or 15)
     return resp, pmd
 
 

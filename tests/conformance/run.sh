@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds what the conformance suite needs, then runs it against every server and client:
 # the Rust demo and Autobahn examples, the Python and Node example servers, and the Rust,
-# Python and Node Autobahn clients. 127.0.0.1 only; stops by itself; exits non-zero on any
+# Python and Node Autobahn clients and the Node binding's W3C WebSocket (517 cases each).
+# 127.0.0.1 only; stops by itself; exits non-zero on any
 # case that is not OK. Extra arguments go to conformance.py (e.g. --cases 6.4 --full).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TERM_COLOR=never
-cargo build --release -q -p wsengine --examples
+cargo build --release -q -p wsengine -p wsengine-tokio --features wsengine-tokio/hyper,wsengine-tokio/rustls --examples
 PY="${WSENGINE_PYTHON:-target/python-venv/bin/python}"
 if ! "$PY" -c "import wsengine" 2>/dev/null || [ "${WSENGINE_REBUILD_PY:-0}" = 1 ]; then
     [ -x "$PY" ] || python3 -m venv target/python-venv

@@ -1,4 +1,5 @@
-"""Starts the Rust demo server (built by the test command) on a free loopback port."""
+"""Starts the demo server (wsengine-tokio's `demo` example, built by the test command) on a free
+loopback port."""
 import os
 import socket
 import subprocess
@@ -8,6 +9,7 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXAMPLES = os.path.join(ROOT, "target", "release", "examples")
+DEMO = os.path.join(EXAMPLES, "demo")
 
 
 def free_port() -> int:
@@ -18,7 +20,7 @@ def free_port() -> int:
 
 def start_server(*extra: str):
     port = free_port()
-    proc = subprocess.Popen([os.path.join(EXAMPLES, "server"), "--port", str(port), *extra],
+    proc = subprocess.Popen([DEMO, "--port", str(port), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.time() + 10
     while time.time() < deadline:

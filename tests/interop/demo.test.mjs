@@ -12,7 +12,8 @@ import WebSocket from 'ws';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const serverBin = path.join(here, '..', '..', 'target', 'release', 'examples', 'server');
+// The demo: wsengine-tokio's `demo` example (integrations/tokio/examples/demo).
+const serverBin = path.join(here, '..', '..', 'target', 'release', 'examples', 'demo');
 
 let server;
 let port;

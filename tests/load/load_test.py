@@ -2,8 +2,8 @@
 
     target/python-venv/bin/python tests/load/load_test.py [--connections 10000] [--messages 5]
 
-The server is the binding's asyncio example, bindings-python/examples/echo_server.py, run as
-its own process. The clients are the `websockets` library (not our code), all in one asyncio
+The server is the binding's wsengine.asyncio example, bindings-python/examples/asyncio_echo.py
+(serve() with a handler task per connection), run as its own process. The clients are the `websockets` library (not our code), all in one asyncio
 process: every connection is opened and held, then each sends sequence-numbered messages
 (text and binary, alternating) and checks that every echo comes back, complete and in order,
 then closes with 1000 and checks the close handshake. Memory per idle connection is the
@@ -29,7 +29,7 @@ import time
 from websockets.asyncio.client import ClientConnection, connect
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SERVER = os.path.join(ROOT, "bindings-python", "examples", "echo_server.py")
+SERVER = os.path.join(ROOT, "bindings-python", "examples", "asyncio_echo.py")
 # The server runs with its file-descriptor limit raised to the hard limit, like a deployment would.
 LAUNCH = (
     "import resource, runpy, sys; "
@@ -159,7 +159,7 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             server.kill()
     total = args.connections * args.messages
-    print(f"{args.connections} connections held at once by bindings-python/examples/echo_server.py "
+    print(f"{args.connections} connections held at once by bindings-python/examples/{os.path.basename(SERVER)} "
           f"({r['held']:.0f} sockets open in the server), opened in {r['opened_s']:.1f} s")
     print(f"{total} sequence-numbered messages each way, every echo complete and in order, in {r['exchanged_s']:.1f} s; "
           f"every connection closed with 1000")

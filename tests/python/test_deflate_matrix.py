@@ -120,13 +120,13 @@ def agreed(header: dict[str, Optional[str]]) -> tuple[bool, bool, int, int]:
 
 
 def offer_of(policy: dict[str, Any]) -> tuple[bool, bool, Bits, ClientBits]:
-    """What our client offers for a policy (see deflate::client_offer)."""
-    cb = policy.get("client_max_window_bits", 12)
+    """What our client offers for a policy (see deflate::client_offer): client_max_window_bits
+    is always bare (our own limit only caps the window we compress with)."""
     return (
         policy.get("server_no_context_takeover", False),
         policy.get("client_no_context_takeover", False),
         policy.get("server_max_window_bits", 12),
-        True if cb is None else cb,
+        True,
     )
 
 

@@ -125,3 +125,37 @@ def test_echo_fails_bad_utf8_with_1007(echo_port: int) -> None:
         writer.close()
 
     asyncio.run(run())
+
+
+@pytest.fixture
+def asyncio_echo_port() -> Iterator[int]:
+    yield from start("asyncio_echo.py")
+
+
+def test_asyncio_echo_answers_http_and_echoes_and_keeps_its_close_frame(asyncio_echo_port: int) -> None:
+    """examples/asyncio_echo.py (wsengine.asyncio serve()): a health check over plain HTTP,
+    echoes with and without permessage-deflate, and the 1002 close frame reaches a client
+    that keeps sending."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{asyncio_echo_port}/") as r:
+        assert r.read() == b"wsengine asyncio echo server\n"
+
+    async def run() -> None:
+        for compression in (None, "deflate"):
+            async with connect(f"ws://127.0.0.1:{asyncio_echo_port}/", compression=compression,
+                               max_size=None) as ws:
+                for message in ["héllo", b"\x00\xff" * 1000, "x" * 200_000]:
+                    await ws.send(message)
+                    assert await ws.recv() == message
+        reader, writer = await asyncio.open_connection("127.0.0.1", asyncio_echo_port)
+        writer.write(UPGRADE)
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101 ")
+        writer.write(bytes([0xC1, 0x80, 1, 2, 3, 4]))  # RSV1 text frame without deflate: 1002
+        for _ in range(50):
+            writer.write(bytes([0x89, 0x80, 1, 2, 3, 4]))
+            await writer.drain()
+            await asyncio.sleep(0.002)
+        frame = await reader.readexactly(4)
+        assert frame[0] == 0x88 and int.from_bytes(frame[2:4], "big") == 1002
+        writer.close()
+
+    asyncio.run(run())

@@ -38,13 +38,18 @@ pub struct DeflateConfig {
     pub server_no_context_takeover: bool,
     /// Window limit (log2 bytes, 8–15) of the client's compressor.
     ///
-    /// As a client: `Some(n)` offers `client_max_window_bits=n` and we
-    /// compress with at most `n` bits; `None` offers the bare
-    /// `client_max_window_bits` (the server may pick) and we use 15 unless
-    /// told less. As a server: the most we allow the client to use, answered
-    /// only if the client offered the parameter (§7.1.2.2); `None` = no
-    /// limit of ours. Values below 9 are treated as 9 (see the module docs on
-    /// 8-bit windows), above 15 as 15. Default `Some(12)`.
+    /// As a client: the most our compressor uses (`None` = 15). The offer
+    /// always carries the bare `client_max_window_bits`, so the server may
+    /// answer any window (§7.1.2.2), and we compress with the smaller of its
+    /// answer and this value: a compressor may always use a smaller window
+    /// than the agreed maximum, and an inflater with a larger one reads it.
+    /// (Offering the value instead would only make a server's larger answer
+    /// invalid — some servers answer 15 regardless — and gain nothing the
+    /// server cannot get by answering a smaller value itself.) As a server:
+    /// the most we allow the client to use, answered only if the client
+    /// offered the parameter (§7.1.2.2); `None` = no limit of ours. Values
+    /// below 9 are treated as 9 (see the module docs on 8-bit windows), above
+    /// 15 as 15. Default `Some(12)`.
     pub client_max_window_bits: Option<u8>,
     /// Window limit (log2 bytes, 8–15) of the server's compressor.
     ///

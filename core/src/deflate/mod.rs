@@ -26,6 +26,16 @@
 //! - Configured window sizes below 9 are raised to 9, so we never ask a peer
 //!   for 8 either (many zlib-based peers would decline).
 //!
+//! # The client's window
+//!
+//! A client offers `client_max_window_bits` bare, so a server may answer any
+//! window, and compresses with the smaller of the answer and
+//! [`DeflateConfig::client_max_window_bits`] (12 by default): a compressor may
+//! always use less than the agreed maximum (§7.1.2.2). Offering the value
+//! would gain nothing (a server can answer a smaller value itself) and make a
+//! larger answer invalid, which some servers give anyway (the Autobahn
+//! fuzzing server answers 15 in its cases 13.4 and 13.6).
+//!
 //! # Close codes
 //!
 //! [`CodecError::close_code`]: invalid compressed data fails with 1007 (as

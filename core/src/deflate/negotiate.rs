@@ -137,11 +137,12 @@ impl Raw {
 }
 
 /// The client's `Sec-WebSocket-Extensions` offer for `cfg`, e.g.
-/// `permessage-deflate; server_max_window_bits=12; client_max_window_bits=12`.
+/// `permessage-deflate; server_max_window_bits=12; client_max_window_bits`.
 ///
-/// `client_max_window_bits` is always offered (bare when
-/// [`DeflateConfig::client_max_window_bits`] is `None`): it tells the server it
-/// may limit our window (§7.1.2.2).
+/// `client_max_window_bits` is always offered, bare: it tells the server it
+/// may limit our window to any size it likes (§7.1.2.2). Our own limit,
+/// [`DeflateConfig::client_max_window_bits`], is applied by
+/// [`client_accept`], which never agrees to compress with more than it.
 pub fn client_offer(cfg: &DeflateConfig) -> String {
     let mut s = String::from(EXTENSION_NAME);
     if cfg.server_no_context_takeover {
@@ -153,12 +154,7 @@ pub fn client_offer(cfg: &DeflateConfig) -> String {
     if let Some(b) = cfg.server_max_window_bits {
         let _ = write!(s, "; server_max_window_bits={}", clamp_bits(b));
     }
-    match cfg.client_max_window_bits {
-        Some(b) => {
-            let _ = write!(s, "; client_max_window_bits={}", clamp_bits(b));
-        }
-        None => s.push_str("; client_max_window_bits"),
-    }
+    s.push_str("; client_max_window_bits");
     s
 }
 
@@ -167,6 +163,11 @@ pub fn client_offer(cfg: &DeflateConfig) -> String {
 /// `response_values` are the `Sec-WebSocket-Extensions` header values of the
 /// 101 response. No values, or only empty ones, → `Ok(None)` (compression
 /// off). Any error means the client must fail the connection.
+///
+/// The returned `client_max_window_bits` is the window we compress with: the
+/// smaller of the server's answer (15 when absent) and
+/// [`DeflateConfig::client_max_window_bits`], so it may be below the value in
+/// the server's header.
 pub fn client_accept(
     cfg: &DeflateConfig,
     response_values: &[&str],
@@ -201,18 +202,16 @@ pub fn client_accept(
             Some(_) => {}
         }
     }
-    // §7.1.2.2: client_max_window_bits has a value in a response.
-    let ours = cfg.client_max_window_bits.map(clamp_bits);
+    // §7.1.2.2: client_max_window_bits has a value in a response; as we offered
+    // it bare, any value is allowed. We compress with at most our own limit.
+    let ours = cfg.client_max_window_bits.map_or(15, clamp_bits);
     let client_bits = match r.client_bits {
-        None => ours.unwrap_or(15),
+        None => ours,
         Some(None) => return Err(NegotiationError::InvalidValue(CLIENT_BITS.into())),
-        Some(Some(b)) if ours.is_some_and(|o| b > o) => {
-            return Err(NegotiationError::InvalidValue(CLIENT_BITS.into()))
-        }
         Some(Some(b)) if b < MIN_COMPRESS_BITS => {
             return Err(NegotiationError::UnsupportedWindowBits)
         }
-        Some(Some(b)) => b,
+        Some(Some(b)) => b.min(ours),
     };
     Ok(Some(DeflateParams {
         server_no_context_takeover: r.server_nct,
@@ -316,6 +315,7 @@ pub fn server_negotiate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
     use alloc::vec::Vec;
 
     fn plain() -> DeflateConfig {
@@ -337,9 +337,10 @@ mod tests {
 
     #[test]
     fn offers() {
+        // The bare parameter whatever our own limit: the server may answer any window.
         assert_eq!(
             client_offer(&DeflateConfig::default()),
-            "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12"
+            "permessage-deflate; server_max_window_bits=12; client_max_window_bits"
         );
         assert_eq!(
             client_offer(&plain()),
@@ -355,7 +356,7 @@ mod tests {
         assert_eq!(
             client_offer(&cfg),
             "permessage-deflate; server_no_context_takeover; client_no_context_takeover; \
-             server_max_window_bits=9; client_max_window_bits=9"
+             server_max_window_bits=9; client_max_window_bits"
         );
     }
 
@@ -496,7 +497,7 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(p, params(false, false, 12, 10));
-        // Server did not limit us: we use our own hint.
+        // Server did not limit us: we use our own limit.
         let p = client_accept(&cfg, &["permessage-deflate; server_max_window_bits=9"])
             .unwrap()
             .unwrap();
@@ -522,6 +523,84 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(p, params(false, true, 15, 15));
+    }
+
+    #[test]
+    fn client_any_window_answer() {
+        // We offer client_max_window_bits bare, so any answer 9..15 is valid (§7.1.2.2)
+        // and we compress with the smaller of it and our own limit (12 by default).
+        // Autobahn|Testsuite 0.8.2's fuzzing server answers 15 in 13.4.x/13.6.x and 9
+        // in 13.3.x/13.5.x/13.7.x, echoing what we asked for the server's window.
+        let cfg = DeflateConfig::default();
+        for (answer, ours) in [(9, 9), (10, 10), (12, 12), (13, 12), (15, 12)] {
+            let header = format!(
+                "permessage-deflate; server_max_window_bits=12; client_max_window_bits={answer}"
+            );
+            let p = client_accept(&cfg, &[&header]).unwrap().unwrap();
+            assert_eq!(p, params(false, false, 12, ours), "{header}");
+        }
+        // 13.6.x / 13.7.x also ask for client_no_context_takeover.
+        let p = client_accept(
+            &cfg,
+            &[
+                "permessage-deflate; server_max_window_bits=12; client_no_context_takeover; \
+               client_max_window_bits=15",
+            ],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(p, params(false, true, 12, 12));
+        // Without a limit of ours the answer is the window.
+        let p = client_accept(&plain(), &["permessage-deflate; client_max_window_bits=15"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(p, params(false, false, 15, 15));
+        let p = client_accept(&plain(), &["permessage-deflate; client_max_window_bits=11"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(p, params(false, false, 15, 11));
+        // Limits below 9 are raised to 9 (we cannot compress with 8 bits).
+        let small = DeflateConfig {
+            client_max_window_bits: Some(8),
+            ..plain()
+        };
+        let p = client_accept(&small, &["permessage-deflate; client_max_window_bits=15"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.client_max_window_bits, 9);
+    }
+
+    #[test]
+    fn client_compresses_within_its_own_limit() {
+        // The server allows 15 bits; the default client still compresses with 12:
+        // a message repeated 5000 bytes later (beyond 4 KiB) is not found again.
+        use super::super::codec::Compressor;
+        let mut x: u32 = 0x2545_f491;
+        let block: Vec<u8> = (0..5000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x >> 24) as u8
+            })
+            .collect();
+        let second_size = |cfg: &DeflateConfig| {
+            let p = client_accept(cfg, &["permessage-deflate; client_max_window_bits=15"])
+                .unwrap()
+                .unwrap();
+            let mut c = Compressor::new(&p, Endpoint::Client, 6);
+            let mut z = Vec::new();
+            c.compress(&block, &mut z).unwrap();
+            z.clear();
+            c.compress(&block, &mut z).unwrap();
+            z.len()
+        };
+        let limited = DeflateConfig {
+            server_max_window_bits: None,
+            ..DeflateConfig::default()
+        };
+        assert!(second_size(&limited) > 4900, "12-bit window exceeded");
+        assert!(second_size(&plain()) < 100, "15-bit window not used");
     }
 
     #[test]
@@ -556,10 +635,6 @@ mod tests {
             ),
             (
                 &["permessage-deflate; server_max_window_bits=12; client_max_window_bits"],
-                E::InvalidValue(CLIENT_BITS.into()),
-            ),
-            (
-                &["permessage-deflate; server_max_window_bits=12; client_max_window_bits=13"],
                 E::InvalidValue(CLIENT_BITS.into()),
             ),
             (
@@ -620,7 +695,8 @@ mod tests {
     #[test]
     fn client_and_server_agree() {
         // Every combination of our own settings: the server's answer is accepted
-        // by the client and both sides derive the same parameters.
+        // by the client and both sides derive the same parameters, except that the
+        // client may compress with a smaller window than the server allows.
         let bits = [None, Some(9), Some(12), Some(15)];
         for snct in [false, true] {
             for cnct in [false, true] {
@@ -638,7 +714,12 @@ mod tests {
                             let (sp, header) =
                                 server_negotiate(&server_cfg, &[&offer]).unwrap().unwrap();
                             let cp = client_accept(&cfg, &[&header]).unwrap().unwrap();
-                            assert_eq!(sp, cp, "{offer} -> {header}");
+                            let ours = cb.map_or(15, clamp_bits);
+                            let expect = DeflateParams {
+                                client_max_window_bits: sp.client_max_window_bits.min(ours),
+                                ..sp
+                            };
+                            assert_eq!(cp, expect, "{offer} -> {header}");
                         }
                     }
                 }

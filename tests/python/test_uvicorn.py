@@ -1,0 +1,208 @@
+"""wsengine.uvicorn:WebSocketProtocol as uvicorn's ``ws`` implementation: a Starlette app's
+WebSocket routes served through it, driven by `websockets` clients over 127.0.0.1 (echo,
+subprotocols, headers both ways, close codes, denials with websocket.http.response, refusals,
+an app error, keepalive, deflate, uvicorn's shutdown)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any, Awaitable, Callable
+
+import pytest
+import uvicorn
+import websockets
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from websockets.asyncio.client import connect
+from websockets.frames import Frame, Opcode
+
+TIMEOUT = 10.0
+WS = "wsengine.uvicorn:WebSocketProtocol"
+disconnects: list[int] = []
+
+
+async def echo(ws: WebSocket) -> None:
+    offered = ws.scope["subprotocols"]
+    await ws.accept(subprotocol="b" if "b" in offered else None)
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                disconnects.append(message["code"])
+                return
+            if message.get("text") is not None:
+                await ws.send_text(message["text"])
+            else:
+                await ws.send_bytes(message["bytes"])
+    except WebSocketDisconnect:
+        pass
+
+
+async def headers(ws: WebSocket) -> None:
+    await ws.accept(headers=[(b"x-served-by", b"wsengine")])
+    await ws.send_json({"path": ws.url.path, "query": ws.url.query, "token": ws.headers.get("x-token"),
+                        "scheme": ws.scope["scheme"], "client": ws.scope["client"][0]})
+    await ws.close(4001, "bye")
+
+
+async def deny(ws: WebSocket) -> None:
+    await ws.send_denial_response(PlainTextResponse("no entry", status_code=401))
+
+
+async def refuse(ws: WebSocket) -> None:
+    await ws.close()
+
+
+async def broken(ws: WebSocket) -> None:
+    raise RuntimeError("the app failed before accepting")
+
+
+async def chatty(ws: WebSocket) -> None:
+    await ws.accept()
+    for i in range(1000):
+        await ws.send_text(f"message {i}")
+    await ws.close()
+
+
+APP = Starlette(routes=[WebSocketRoute("/echo", echo), WebSocketRoute("/headers", headers),
+                        WebSocketRoute("/deny", deny), WebSocketRoute("/refuse", refuse),
+                        WebSocketRoute("/broken", broken), WebSocketRoute("/chatty", chatty)])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_with_server(body: Callable[[str], Awaitable[None]], **options: Any) -> None:
+    async def main() -> None:
+        port = free_port()
+        config = uvicorn.Config(APP, host="127.0.0.1", port=port, ws=WS, log_level="warning", lifespan="off",
+                                **options)
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        try:
+            while not server.started:
+                await asyncio.sleep(0.01)
+            await asyncio.wait_for(body(f"ws://127.0.0.1:{port}"), TIMEOUT)
+        finally:
+            server.should_exit = True
+            await asyncio.wait_for(task, TIMEOUT)
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("deflate", [False, True])
+def test_echo(deflate: bool) -> None:
+    async def body(url: str) -> None:
+        async with connect(url + "/echo", subprotocols=["a", "b"],  # type: ignore[list-item]
+                           compression="deflate" if deflate else None, max_size=None) as ws:
+            assert ws.subprotocol == "b"
+            extensions = ws.response.headers.get("Sec-WebSocket-Extensions", "") if ws.response else ""
+            assert ("permessage-deflate" in extensions) == deflate
+            for message in ["", "héllo ✓", "x" * 100_000, b"", b"\x00\xff" * 50_000]:
+                await ws.send(message)
+                assert await ws.recv() == message
+            await ws.send(["frag", "mented"])
+            assert await ws.recv() == "fragmented"
+            await asyncio.wait_for(await ws.ping(), TIMEOUT)
+            await ws.close(1000, "done")
+        for _ in range(100):
+            if disconnects:
+                break
+            await asyncio.sleep(0.01)
+        assert disconnects.pop() == 1000
+
+    run_with_server(body, ws_per_message_deflate=deflate)
+
+
+def test_headers_scope_and_close_code() -> None:
+    async def body(url: str) -> None:
+        async with connect(url + "/headers?room=7", additional_headers={"X-Token": "abc"}) as ws:
+            assert ws.response is not None
+            assert ws.response.headers["x-served-by"] == "wsengine"
+            assert "server" in ws.response.headers  # uvicorn's default headers are sent
+            import json
+            assert json.loads(await ws.recv()) == {"path": "/headers", "query": "room=7", "token": "abc",
+                                                   "scheme": "ws", "client": "127.0.0.1"}
+            with pytest.raises(websockets.ConnectionClosedError):
+                await ws.recv()
+        assert (ws.close_code, ws.close_reason) == (4001, "bye")
+
+    run_with_server(body)
+
+
+def test_denials_refusals_and_errors() -> None:
+    async def body(url: str) -> None:
+        with pytest.raises(websockets.InvalidStatus) as info:
+            await connect(url + "/deny")
+        assert info.value.response.status_code == 401
+        assert info.value.response.body == b"no entry"
+        with pytest.raises(websockets.InvalidStatus) as info:
+            await connect(url + "/refuse")
+        assert info.value.response.status_code == 403
+        with pytest.raises(websockets.InvalidStatus) as info:
+            await connect(url + "/broken")
+        assert info.value.response.status_code == 500
+        with pytest.raises(websockets.InvalidStatus) as info:
+            await connect(url + "/nowhere")
+        assert info.value.response.status_code == 403  # Starlette refuses unknown routes
+
+    run_with_server(body)
+
+
+def test_many_messages_then_close_arrive_in_order() -> None:
+    async def body(url: str) -> None:
+        async with connect(url + "/chatty") as ws:
+            got = [m async for m in ws]
+        assert got == [f"message {i}" for i in range(1000)]
+        assert ws.close_code == 1000
+
+    run_with_server(body)
+
+
+def test_keepalive_pings_from_the_engine() -> None:
+    """uvicorn's ws_ping_interval runs the engine's keepalive: the client answers pings."""
+
+    async def body(url: str) -> None:
+        pongs: list[bytes] = []
+        async with connect(url + "/echo", ping_interval=None) as ws:
+            original = ws.protocol.send_frame
+
+            def spy(frame: Frame) -> None:
+                if frame.opcode is Opcode.PONG:
+                    pongs.append(frame.data)
+                original(frame)
+
+            ws.protocol.send_frame = spy  # type: ignore[method-assign]
+            while not pongs:
+                await ws.send("tick")
+                assert await ws.recv() == "tick"
+                await asyncio.sleep(0.05)
+
+    run_with_server(body, ws_ping_interval=0.2, ws_ping_timeout=5.0)
+
+
+def test_uvicorn_shutdown_closes_with_1012() -> None:
+    async def main() -> None:
+        port = free_port()
+        config = uvicorn.Config(APP, host="127.0.0.1", port=port, ws=WS, log_level="warning", lifespan="off")
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.01)
+        ws = await connect(f"ws://127.0.0.1:{port}/echo")
+        await ws.send("x")
+        assert await ws.recv() == "x"
+        server.should_exit = True
+        with pytest.raises(websockets.ConnectionClosedError):
+            await asyncio.wait_for(ws.recv(), TIMEOUT)
+        assert ws.close_code == 1012
+        await asyncio.wait_for(task, TIMEOUT)
+
+    asyncio.run(main())
+
