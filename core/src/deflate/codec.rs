@@ -79,8 +79,9 @@ pub struct Compressor {
 impl Compressor {
     /// A compressor for messages sent by `side` under `params`, at zlib
     /// `level` (0–9; more is 9). The window comes from `side`'s
-    /// `*_max_window_bits`, raised to 9 if it is 8 (negotiation never
-    /// agrees to 8 for our own side; see the module docs).
+    /// `*_max_window_bits`, raised to 9 if it is 8: a 9-bit zlib compressor
+    /// never refers back more than 250 bytes, so its output fits an 8-bit
+    /// window (see the module docs).
     pub fn new(params: &DeflateParams, side: impl Into<Endpoint>, level: u32) -> Self {
         let (bits, nct) = params.direction(side.into());
         Self {
@@ -350,6 +351,7 @@ fn reserve_bounded(out: &mut Vec<u8>, need: usize, limit: usize) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::distances;
     use super::*;
     use alloc::vec;
 
@@ -521,6 +523,57 @@ mod tests {
             c9.compress(&block, &mut z).unwrap();
             assert!(z.len() > 1900, "no far match with a 9-bit window");
             assert!(inflate_all(&mut d9, &z).unwrap() == block);
+        }
+    }
+
+    #[test]
+    fn nine_bit_output_fits_an_eight_bit_window() {
+        // zlib (and zlib-rs) never refer back further than the window minus
+        // MIN_LOOKAHEAD (262 bytes): with 9 bits, 250 bytes. So what our 9-bit
+        // compressor writes is valid for a peer that agreed to 8 bits (256 bytes).
+        // Data with repeats from 1 to 600 bytes back, over messages with context
+        // takeover, at every kind of zlib-rs level (stored, quick, fast, medium, slow).
+        let mut x: u32 = 0x9e37_79b9;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        let mut data = Vec::new();
+        while data.len() < 200_000 {
+            let r = rnd();
+            let back = (r % 600) as usize + 1;
+            if data.len() > back && r & 0x3000 != 0 {
+                let n = (r >> 16) as usize % 40 + 3;
+                for _ in 0..n {
+                    data.push(data[data.len() - back]);
+                }
+            } else {
+                data.push(b"abcdefgh\n {}\"0123456789"[(r >> 8) as usize % 23]);
+            }
+        }
+        let stream = |bits: u8, level: u32| {
+            let mut c = Compressor::new(&params(false, bits), Endpoint::Client, level);
+            let mut all = Vec::new();
+            for msg in data.chunks(7_000) {
+                c.compress(msg, &mut all).unwrap();
+                all.extend_from_slice(&TAIL);
+            }
+            distances::max_distance(&all).unwrap()
+        };
+        for level in [0, 1, 2, 4, 6, 9] {
+            let far = stream(9, level);
+            assert!(far <= 250, "level {level}: distance {far} at 9 bits");
+            // The 8-bit answer uses the same compressor.
+            assert_eq!(far, stream(8, level), "level {level}");
+            if level > 0 {
+                assert!(far > 200, "level {level}: the data has far matches ({far})");
+                assert!(
+                    stream(15, level) > 256,
+                    "level {level}: 15 bits reach further"
+                );
+            }
         }
     }
 

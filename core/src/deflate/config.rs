@@ -7,8 +7,9 @@ use core::fmt::Write as _;
 use super::params::ParseLimits;
 use super::Endpoint;
 
-/// Smallest window (log2 bytes) our compressor can use: zlib and zlib-rs
-/// cannot write a raw deflate stream with an 8-bit window.
+/// Smallest window (log2 bytes) our compressor can be created with: zlib and
+/// zlib-rs refuse 8 for a raw deflate stream. (A 9-bit one serves an agreed
+/// 8-bit window: it never refers back more than 250 bytes.)
 pub(crate) const MIN_COMPRESS_BITS: u8 = 9;
 
 /// permessage-deflate settings for one endpoint.

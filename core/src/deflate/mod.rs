@@ -11,20 +11,22 @@
 //!
 //! # 8-bit windows
 //!
-//! zlib (and zlib-rs, and flate2's API) cannot *write* a raw deflate stream
-//! with an 8-bit window, but any inflater with a larger window *reads* one.
-//! So, like mature zlib-based implementations:
+//! zlib (and zlib-rs, and flate2's API) cannot *create* a raw deflate
+//! compressor with an 8-bit window, but a 9-bit one never refers back more
+//! than 250 bytes (the window minus zlib's 262-byte lookahead), so what it
+//! writes is valid for a peer that agreed to 8 bits (256 bytes). And any
+//! inflater with a larger window reads a stream written with a smaller one.
+//! So every window 8–15 is accepted in both roles and directions:
 //!
-//! - When the peer compresses with ≤ 8 bits (`client_max_window_bits=8` hint
-//!   from a client, `server_max_window_bits=8` from a server) we accept and
-//!   inflate with a 9-bit window.
-//! - We never agree to compress with 8 bits ourselves: a server declines an
-//!   offer with `server_max_window_bits=8` (and tries the next offer, §5.1);
-//!   a client fails the handshake with
-//!   [`NegotiationError::UnsupportedWindowBits`] if the server answers
-//!   `client_max_window_bits=8`.
+//! - When the peer compresses with 8 bits (`client_max_window_bits=8` hint
+//!   from a client, `server_max_window_bits=8` from a server) we inflate with
+//!   a 9-bit window.
+//! - When we are asked to compress with 8 bits (`server_max_window_bits=8` in
+//!   a client's offer, `client_max_window_bits=8` in a server's answer) we
+//!   agree and compress with 9 bits (the codec tests check the 250-byte
+//!   bound on every kind of compression level).
 //! - Configured window sizes below 9 are raised to 9, so we never ask a peer
-//!   for 8 either (many zlib-based peers would decline).
+//!   for 8 (zlib-based peers such as Python's `zlib` refuse to compress with it).
 //!
 //! # The client's window
 //!
@@ -78,6 +80,8 @@
 
 pub mod codec;
 pub mod config;
+#[cfg(test)]
+mod distances;
 pub mod negotiate;
 pub mod params;
 

@@ -4,7 +4,7 @@ use alloc::string::String;
 use core::fmt;
 use core::fmt::Write as _;
 
-use super::config::{clamp_bits, DeflateConfig, DeflateParams, MIN_COMPRESS_BITS};
+use super::config::{clamp_bits, DeflateConfig, DeflateParams};
 use super::params::{parse_extension_values, ExtensionOffer, ExtensionParseError, ParseLimits};
 use super::Endpoint;
 
@@ -37,8 +37,6 @@ pub enum NegotiationError {
     InvalidValue(String),
     /// The server did not confirm a parameter we requested (§7.1.1.1, §7.1.2.1).
     MissingParam(&'static str),
-    /// The server asked us to compress with an 8-bit window, which zlib cannot do.
-    UnsupportedWindowBits,
 }
 
 impl fmt::Display for NegotiationError {
@@ -51,9 +49,6 @@ impl fmt::Display for NegotiationError {
             Self::DuplicateParam(p) => write!(f, "duplicate permessage-deflate parameter {p:?}"),
             Self::InvalidValue(p) => write!(f, "invalid value for {p}"),
             Self::MissingParam(p) => write!(f, "server did not confirm {p}"),
-            Self::UnsupportedWindowBits => {
-                f.write_str("client_max_window_bits=8 is not supported (zlib needs 9)")
-            }
         }
     }
 }
@@ -208,9 +203,7 @@ pub fn client_accept(
     let client_bits = match r.client_bits {
         None => ours,
         Some(None) => return Err(NegotiationError::InvalidValue(CLIENT_BITS.into())),
-        Some(Some(b)) if b < MIN_COMPRESS_BITS => {
-            return Err(NegotiationError::UnsupportedWindowBits)
-        }
+        // 8 is served by our 9-bit compressor (see the module docs on 8-bit windows).
         Some(Some(b)) => b.min(ours),
     };
     Ok(Some(DeflateParams {
@@ -227,11 +220,12 @@ pub fn client_accept(
 ///
 /// Unlike [`client_accept`] this does not compare with what we asked for: it
 /// checks that `values` hold at most one extension, `permessage-deflate`, with
-/// valid response parameters (values on both window sizes), and that `role`'s
-/// own window is not 8 bits (which we cannot compress with). Empty → `Ok(None)`.
+/// valid response parameters (values on both window sizes). Any window 8–15
+/// is usable in both roles (8 is served by our 9-bit compressor; see the
+/// module docs), so `_role` no longer changes the result. Empty → `Ok(None)`.
 pub fn agreed_params(
     values: &[&str],
-    role: impl Into<Endpoint>,
+    _role: impl Into<Endpoint>,
     limits: &ParseLimits,
 ) -> Result<Option<DeflateParams>, NegotiationError> {
     let offers = parse_extension_values(values, limits)?;
@@ -258,9 +252,6 @@ pub fn agreed_params(
         server_max_window_bits: r.server_bits.unwrap_or(15),
         client_max_window_bits: client_bits,
     };
-    if params.direction(role.into()).0 < MIN_COMPRESS_BITS {
-        return Err(NegotiationError::UnsupportedWindowBits);
-    }
     Ok(Some(params))
 }
 
@@ -270,8 +261,8 @@ pub fn agreed_params(
 /// `Ok(None)` when no offer is acceptable (answer without the extension).
 /// Offers with unknown, duplicate or invalid parameters are declined and the
 /// next one is tried (§5.1, §7.1); other extensions are ignored. An offer
-/// requiring `server_max_window_bits=8` is declined (zlib cannot compress
-/// with an 8-bit window). A syntactically malformed header →
+/// requiring `server_max_window_bits=8` is accepted: our 9-bit compressor
+/// never refers back further than 250 bytes. A syntactically malformed header →
 /// `Err(Malformed)`: answer 400.
 pub fn server_negotiate(
     cfg: &DeflateConfig,
@@ -284,7 +275,6 @@ pub fn server_negotiate(
         };
         let ours = clamp_bits(cfg.server_max_window_bits.unwrap_or(15));
         let server_bits = match r.server_bits {
-            Some(req) if req < MIN_COMPRESS_BITS => continue,
             Some(req) => req.min(ours),
             None => ours,
         };
@@ -407,12 +397,13 @@ mod tests {
         let (p, h) = server_negotiate(&plain(), &v).unwrap().unwrap();
         assert_eq!(p.server_max_window_bits, 15);
         assert_eq!(h, "permessage-deflate; server_max_window_bits=15");
-        // 8 cannot be honoured: declined, the next offer is taken.
+        // 8 is accepted (our 9-bit compressor never refers back more than 250 bytes).
         let v = ["permessage-deflate; server_max_window_bits=8, permessage-deflate"];
-        let (p, _) = server_negotiate(&plain(), &v).unwrap().unwrap();
-        assert_eq!(p, DeflateParams::default());
-        let v = ["permessage-deflate; server_max_window_bits=8"];
-        assert_eq!(server_negotiate(&plain(), &v).unwrap(), None);
+        let (p, h) = server_negotiate(&DeflateConfig::default(), &v)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.server_max_window_bits, 8);
+        assert_eq!(h, "permessage-deflate; server_max_window_bits=8");
     }
 
     #[test]
@@ -559,7 +550,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(p, params(false, false, 15, 11));
-        // Limits below 9 are raised to 9 (we cannot compress with 8 bits).
+        // Limits below 9 are raised to 9 (the smallest window our compressor has).
         let small = DeflateConfig {
             client_max_window_bits: Some(8),
             ..plain()
@@ -568,6 +559,15 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(p.client_max_window_bits, 9);
+        // Any answer from 8 up is valid; 8 is served by our 9-bit compressor, whose
+        // matches never reach further back than 250 bytes (codec tests).
+        let p = client_accept(
+            &cfg,
+            &["permessage-deflate; server_max_window_bits=12; client_max_window_bits=8"],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(p, params(false, false, 12, 8));
     }
 
     #[test]
@@ -638,8 +638,12 @@ mod tests {
                 E::InvalidValue(CLIENT_BITS.into()),
             ),
             (
-                &["permessage-deflate; server_max_window_bits=12; client_max_window_bits=8"],
-                E::UnsupportedWindowBits,
+                &["permessage-deflate; server_max_window_bits=12; client_max_window_bits=7"],
+                E::InvalidValue(CLIENT_BITS.into()),
+            ),
+            (
+                &["permessage-deflate; server_max_window_bits=12; client_max_window_bits=16"],
+                E::InvalidValue(CLIENT_BITS.into()),
             ),
             (
                 &["permessage-deflate; server_max_window_bits=12; client_no_context_takeover=1"],
@@ -672,12 +676,13 @@ mod tests {
             agreed_params(&v, Endpoint::Server, &l).unwrap().unwrap(),
             params(true, false, 15, 10)
         );
-        let v = ["permessage-deflate; client_max_window_bits=8"];
-        assert!(agreed_params(&v, true, &l).unwrap().is_some());
-        assert_eq!(
-            agreed_params(&v, false, &l),
-            Err(NegotiationError::UnsupportedWindowBits)
-        );
+        let v = ["permessage-deflate; server_max_window_bits=8; client_max_window_bits=8"];
+        for role in [Endpoint::Server, Endpoint::Client] {
+            assert_eq!(
+                agreed_params(&v, role, &l).unwrap().unwrap(),
+                params(false, false, 8, 8)
+            );
+        }
         for bad in [
             "permessage-deflate; client_max_window_bits",
             "permessage-deflate; foo",
