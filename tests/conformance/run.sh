@@ -14,4 +14,7 @@ if ! "$PY" -c "import wsengine" 2>/dev/null || [ "${WSENGINE_REBUILD_PY:-0}" = 1
     "$PY" -m pip install -q --force-reinstall --no-deps ./bindings-python
 fi
 (cd bindings-node && node scripts/build.js >/dev/null)
+# The wasm engine's echo server needs the wasm build (bindings-wasm/test.sh makes it; this is
+# incremental and quick when that ran).
+(cd bindings-wasm && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && CARGO_QUIET=1 bash scripts/build.sh >/dev/null)
 exec python3 tests/conformance/conformance.py "$@"
