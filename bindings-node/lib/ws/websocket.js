@@ -49,6 +49,29 @@ function byteLength(data) {
   return 0;
 }
 
+// Text messages arrive from the engine as JS strings; ws delivers Buffers. Allocating a fresh
+// Buffer per message dominated large text messages, so ASCII text (the engine hands it over as
+// a one-byte string) is copied into slices of a shared slab (as Node's own Buffer pool does for
+// small buffers): a kept message keeps at most its slab alive.
+const SLAB_SIZE = 256 * 1024;
+const SLAB_MAX_MESSAGE = 64 * 1024;
+let slab = null;
+let slabOffset = 0;
+
+function textBuffer(s) {
+  const n = s.length;
+  if (n < 64 || n > SLAB_MAX_MESSAGE) return Buffer.from(s);
+  if (Buffer.byteLength(s) !== n) return Buffer.from(s); // not ASCII
+  if (slab === null || slabOffset + n > SLAB_SIZE) {
+    slab = Buffer.allocUnsafe(SLAB_SIZE);
+    slabOffset = 0;
+  }
+  const buf = slab.subarray(slabOffset, slabOffset + n);
+  buf.latin1Write(s, 0, n);
+  slabOffset += (n + 7) & ~7;
+  return buf;
+}
+
 function flushTick(ws) {
   ws._flushQueued = false;
   ws._flush();
@@ -173,7 +196,7 @@ class WebSocket extends EventEmitter {
     switch (ev.type) {
       case 'text': {
         const d = ev.data;
-        this.emit('message', typeof d === 'string' ? Buffer.from(d) : d, false);
+        this.emit('message', typeof d === 'string' ? textBuffer(d) : d, false);
         break;
       }
       case 'binary':
