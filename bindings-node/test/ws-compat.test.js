@@ -336,3 +336,32 @@ test("a handler's exception surfaces as with ws (uncaught, the process dies with
   const r = spawnSync(process.execPath, ['-e', script], { cwd: __dirname, encoding: 'utf8', timeout: 20000 });
   assert.strictEqual(r.stdout.trim(), 'x|echo me', r.stderr);
 });
+
+test('text messages kept by the application stay intact (ASCII text shares slabs)', async () => {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await listening(wss);
+  const kept = [];
+  const all = new Promise((resolve) => {
+    wss.on('connection', (ws) => {
+      ws.on('message', (data, isBinary) => {
+        assert.strictEqual(isBinary, false);
+        assert.ok(Buffer.isBuffer(data));
+        kept.push(data);
+        if (kept.length === 300) resolve();
+      });
+    });
+  });
+  const client = new WS(`ws://127.0.0.1:${wss.address().port}/`);
+  await once(client, 'open');
+  const sent = [];
+  for (let i = 0; i < 300; i++) {
+    const s = String(i).padStart(4, '0').repeat(100 + (i % 7) * 1000); // 400 B .. 24 KiB, ASCII
+    sent.push(i % 50 === 0 ? s + 'é' : s);
+    client.send(sent[i]);
+  }
+  await all;
+  assert.deepStrictEqual(kept.map((b) => b.toString()), sent);
+  client.close();
+  await once(client, 'close');
+  await closeServer(wss);
+});
