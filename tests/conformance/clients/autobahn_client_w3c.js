@@ -17,7 +17,8 @@ const OPTIONS = { deflate: true, maxFrameSize: 64 << 20, maxMessageSize: 64 << 2
 function session(url, echo) {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, [], OPTIONS);
-    ws.binaryType = 'nodebuffer';
+    // The standard's synchronous binary type (the default, 'blob', is read back asynchronously).
+    ws.binaryType = 'arraybuffer';
     let first = null;
     ws.onmessage = (e) => {
       if (typeof e.data === 'string' && first === null) first = e.data;
