@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // Receive-path benchmark: wsengine's Connection vs ws's Receiver (with bufferutil), fed the
-// identical byte streams in the same process and the same run.
+// identical byte streams in the same process and the same run; and one send row (sendText vs
+// ws's Sender on the same strings).
 //
 //   node bench/bench.js            # all cases
 //   node bench/bench.js small      # cases whose name contains "small"
@@ -95,6 +96,18 @@ function cases() {
     }
     list.push({ name: 'fragmented text (16 KiB in 64 fragments)', stream: Buffer.concat(msgs), messages: 200 });
   }
+  {
+    const msgs = [];
+    for (let i = 0; i < 200; i++) msgs.push(frame(crypto.randomBytes(1 << 20), 2));
+    list.push({ name: 'large binary messages (1 MiB)', stream: Buffer.concat(msgs), messages: msgs.length });
+  }
+  {
+    // Send path: the same small texts framed by each side (server role, no mask), output
+    // taken once per 64 messages as a socket write would.
+    const texts = [];
+    for (let i = 0; i < 20000; i++) texts.push(`{"id":${i},"op":"tick","v":${i % 97}}`);
+    list.push({ name: 'send small text messages (~30 B)', send: texts, messages: texts.length, stream: Buffer.alloc(0) });
+  }
   if (deflateSupported) {
     const msgs = [];
     const count = 2000;
@@ -123,7 +136,56 @@ function withSyncFlush(payload) {
 
 // ---- the two receivers ----
 
+function ourSender(c) {
+  const conn = Connection.open('server', {});
+  conn.pollEvents();
+  let got = 0;
+  let sink = 0;
+  return {
+    feed() {
+      const texts = c.send;
+      for (let i = 0; i < texts.length; i++) {
+        conn.sendText(texts[i]);
+        if ((i & 63) === 63) sink += conn.takeOutput().length;
+        got++;
+      }
+      const out = conn.takeOutput();
+      if (out) sink += out.length;
+    },
+    count: () => got,
+    sink: () => sink,
+  };
+}
+
+function wsSender(c) {
+  // ws's Sender on a socket stand-in that only counts what is written (corked per 64, as ws
+  // corks a burst of sends).
+  let sink = 0;
+  const socket = {
+    cork() {},
+    uncork() {},
+    write(chunk) {
+      sink += chunk.length;
+      return true;
+    },
+  };
+  const sender = new Sender(socket, {});
+  let got = 0;
+  return {
+    feed() {
+      const texts = c.send;
+      for (let i = 0; i < texts.length; i++) {
+        sender.send(texts[i], { binary: false, fin: true, mask: false, compress: false });
+        got++;
+      }
+    },
+    count: () => got,
+    sink: () => sink,
+  };
+}
+
 function ourReceiver(c) {
+  if (c.send) return ourSender(c);
   const conn = Connection.open('server', {
     maxMessageSize: 64 << 20,
     extensions: c.deflate ? 'permessage-deflate; client_no_context_takeover; server_no_context_takeover' : undefined,
@@ -151,6 +213,7 @@ function ourReceiver(c) {
 }
 
 function wsReceiver(c) {
+  if (c.send) return wsSender(c);
   const extensions = {};
   if (c.deflate) {
     const pmd = new PerMessageDeflate({ clientNoContextTakeover: true, serverNoContextTakeover: true }, true, 0);
