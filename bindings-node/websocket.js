@@ -91,8 +91,20 @@ function roundHalfToEven(x) {
   return f % 2 === 0 ? f : f + 1;
 }
 
-// RFC 7230 token characters, for Sec-WebSocket-Protocol values.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/**
+ * The standard's close() checks, made by the engine (whose close() applies the same rules) on a
+ * scratch open connection, in any state of ours: the code first (1000 or 3000-4999, else
+ * InvalidAccessError), then the reason (at most 123 bytes of UTF-8, else SyntaxError).
+ */
+function checkClose(code, reason) {
+  try {
+    Connection.open('client').close(code, reason === undefined ? '' : reason);
+  } catch (e) {
+    if (e.kind === 'invalid_close_code_for_app') throw domException(e.message, 'InvalidAccessError');
+    if (e.kind === 'reason_too_long') throw domException(e.message, 'SyntaxError');
+    throw e;
+  }
+}
 
 const ENGINE_KEYS = [
   'maxFrameSize',
@@ -140,18 +152,7 @@ class WebSocket extends EventTarget {
     if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
       throw domException(`The URL's scheme must be ws, wss, http or https, not ${parsed.protocol}`, 'SyntaxError');
     }
-    // A fragment, even an empty one ("ws://host/#"), is a SyntaxError; '#' can only appear in
-    // a serialized URL as the fragment's start.
-    if (parsed.href.includes('#')) throw domException('The URL must not contain a fragment', 'SyntaxError');
     protocols = protocolList(protocols);
-    const seen = new Set();
-    for (const p of protocols) {
-      // The standard: duplicates are compared exactly (case-sensitively).
-      if (!TOKEN.test(p) || seen.has(p)) {
-        throw domException(`Invalid or duplicate subprotocol: ${p}`, 'SyntaxError');
-      }
-      seen.add(p);
-    }
     this._url = parsed.href;
     this._readyState = CONNECTING;
     this._protocol = '';
@@ -166,7 +167,14 @@ class WebSocket extends EventTarget {
     const engine = { protocols };
     for (const k of ENGINE_KEYS) if (options[k] !== undefined) engine[k] = options[k];
     // The standard's close() accepts 1000 and 3000-4999 only; the engine enforces the same.
-    this._conn = Connection.client(parsed.href, engine);
+    // The engine checks the rest as the standard says: a fragment (even an empty one, "ws://h/#"),
+    // subprotocols that are not tokens or appear twice (exact match): SyntaxError here.
+    try {
+      this._conn = Connection.client(parsed.href, engine);
+    } catch (e) {
+      if (e.kind === 'invalid_input' && !(e instanceof TypeError)) throw domException(e.message, 'SyntaxError');
+      throw e;
+    }
 
     const secure = parsed.protocol === 'wss:';
     const host = parsed.hostname.replace(/^\[|\]$/g, '');
@@ -330,16 +338,9 @@ class WebSocket extends EventTarget {
       // WebIDL [Clamp] unsigned short: NaN is 0, clamp, round half to even.
       code = Number(code);
       code = Number.isNaN(code) ? 0 : roundHalfToEven(Math.min(65535, Math.max(0, code)));
-      if (code !== 1000 && !(code >= 3000 && code <= 4999)) {
-        throw domException(`The code must be either 1000, or between 3000 and 4999. ${code} is neither.`, 'InvalidAccessError');
-      }
     }
-    if (reason !== undefined) {
-      reason = toUSVString(reason);
-      if (Buffer.byteLength(reason) > 123) {
-        throw domException('The close reason must not be longer than 123 bytes of UTF-8', 'SyntaxError');
-      }
-    }
+    if (reason !== undefined) reason = toUSVString(reason);
+    checkClose(code, reason);
     if (this._readyState === CLOSING || this._readyState === CLOSED) return;
     if (this._readyState === CONNECTING) {
       // "Fail the WebSocket connection" (readyState CLOSING now); then, as a task: readyState

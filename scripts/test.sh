@@ -33,11 +33,12 @@ step() {
 }
 
 step "rustfmt" cargo fmt --all -- --check
-step "clippy" cargo clippy -p wsengine -p wsengine-python -p wsengine-node --all-targets -- -D warnings
+step "clippy" cargo clippy -p wsengine -p wsengine-python -p wsengine-node -p wsengine-tokio --features wsengine-tokio/hyper,wsengine-tokio/rustls --all-targets -- -D warnings
 step "core tests (default features)" cargo test -p wsengine
 step "core tests (no deflate)" cargo test -p wsengine --no-default-features --features std,getrandom --lib --tests
 step "no_std build (core + alloc only)" bash scripts/no_std_check.sh
-step "build demo" cargo build --release -p wsengine -p wsengine-tokio --examples
+step "build demo" cargo build --release -p wsengine -p wsengine-tokio --features wsengine-tokio/hyper,wsengine-tokio/rustls --examples
+step "wsengine-tokio (tokio-tungstenite interop, flow control, 10,000 connections)" cargo test -p wsengine-tokio --release --features hyper,rustls
 step "demo vs Python websockets" python3 -m pytest -q tests/interop
 step "demo vs Node ws and Chromium" node --test tests/interop/
 step "bindings-python" bash bindings-python/test.sh
