@@ -1,10 +1,10 @@
-// wsengine-wasm: the JavaScript API over the wasm module (src/lib.rs). The same names and
-// event shapes as the Node binding (bindings-node/index.js), so code moves between them.
-// No protocol decision is made here: this file converts types, builds event objects from
-// the description the wasm side leaves in its memory, and drives sockets.
+// wsengine-wasm: the wasm side of the JavaScript API (src/lib.rs). The Connection class,
+// options, attach() and upgradeRequestBytes() are the Node binding's, from one source
+// (bindings-node/lib/engine.js); this file maps only the wasm calls: it reads the event
+// description the wasm side leaves in its memory and adds the Inspector.
 //
-// One source, two module formats: scripts/gen-api.js writes pkg/api.cjs (Node entry
-// index.js) and pkg/api.mjs (web entry web.js) from this file. `createApi(native, env)`:
+// scripts/gen-api.js writes pkg/api.cjs (Node entry index.js) and pkg/api.mjs (web entry
+// web.js) from engine.js followed by this file. `createApi(native, env)`:
 //   native: the wasm-bindgen module (NativeConnection, Inspector, wasmMemory, deflateSupported)
 //   env.bytes(u8): how a fresh Uint8Array is handed out (Node: as a Buffer, no copy)
 //   env.copy(view): a fresh copy of a view of wasm memory (Node: an unzeroed Buffer)
@@ -16,15 +16,8 @@ function createApi(native, env) {
   const { NativeConnection } = native;
 
   // ---- description format (keep in sync with src/lib.rs) ----
-  const T_TEXT = 1;
-  const T_BINARY = 2;
-  const T_CHUNK_TEXT = 3;
-  const T_CHUNK_BYTES = 4;
-  const T_PING = 5;
-  const T_PONG = 6;
+  // The wasm side's rare events, as JSON (the other codes: bindings-node/lib/engine.js).
   const T_OBJECT = 7;
-  const T_WRITABLE = 8;
-  const T_PROXY_CONNECTED = 9;
   const T_REJECTED = 12;
   const T_FAILED = 13;
   const F_OUTPUT = 1;
@@ -41,14 +34,6 @@ function createApi(native, env) {
     }
   }
 
-  function makeError(kind, message, closeCode, Ctor = Error) {
-    const err = new Ctor(message);
-    err.code = kind;
-    err.kind = kind;
-    err.closeCode = closeCode;
-    return err;
-  }
-
   /** Reads the events the last call described (`n` words) out of wasm memory. */
   function decode(info, n) {
     views();
@@ -60,451 +45,69 @@ function createApi(native, env) {
     const text = textLen === 0 ? '' : env.text(U8, textPtr, textPtr + textLen, U32[info + 7] === 1);
     // One copy of every payload of the call; events get views of it.
     const blob = blobLen === 0 ? EMPTY_BYTES : env.copy(U8.subarray(blobPtr, blobPtr + blobLen));
-    const events = [];
-    const end = d0 + n;
-    let i = d0;
-    while (i < end) {
-      switch (U32[i]) {
-        case T_TEXT: {
-          const s = U32[i + 1];
-          const e = U32[i + 2];
-          events.push({ type: 'text', data: s === 0 && e === text.length ? text : text.substring(s, e) });
-          i += 3;
-          break;
-        }
-        case T_BINARY:
-          events.push({ type: 'binary', data: blob.subarray(U32[i + 1], U32[i + 2]) });
-          i += 3;
-          break;
-        case T_CHUNK_TEXT: {
-          const f = U32[i + 1];
-          events.push({
-            type: 'chunk',
-            kind: 'text',
-            data: text.substring(U32[i + 2], U32[i + 3]),
-            first: (f & 1) !== 0,
-            last: (f & 2) !== 0,
-          });
-          i += 4;
-          break;
-        }
-        case T_CHUNK_BYTES: {
-          const f = U32[i + 1];
-          events.push({
-            type: 'chunk',
-            kind: f & 4 ? 'text' : 'binary',
-            data: blob.subarray(U32[i + 2], U32[i + 3]),
-            first: (f & 1) !== 0,
-            last: (f & 2) !== 0,
-          });
-          i += 4;
-          break;
-        }
-        case T_PING:
-          events.push({ type: 'ping', data: blob.subarray(U32[i + 1], U32[i + 2]) });
-          i += 3;
-          break;
-        case T_PONG:
-          events.push({ type: 'pong', data: blob.subarray(U32[i + 1], U32[i + 2]) });
-          i += 3;
-          break;
+    return decodeEvents(U32, d0, d0 + n, text, blob, (w, i, events) => {
+      switch (w[i]) {
         case T_OBJECT:
-          events.push(JSON.parse(text.substring(U32[i + 1], U32[i + 2])));
-          i += 3;
-          break;
+          events.push(JSON.parse(text.substring(w[i + 1], w[i + 2])));
+          return i + 3;
         case T_FAILED: {
-          const e = JSON.parse(text.substring(U32[i + 1], U32[i + 2]));
+          const e = JSON.parse(text.substring(w[i + 1], w[i + 2]));
           events.push({ type: 'failed', error: makeError(e.kind, e.message, e.closeCode) });
-          i += 3;
-          break;
+          return i + 3;
         }
         case T_REJECTED: {
-          const o = JSON.parse(text.substring(U32[i + 1], U32[i + 2]));
-          const r = {
+          const o = JSON.parse(text.substring(w[i + 1], w[i + 2]));
+          events.push({
             type: 'rejected',
             status: o.status,
             reason: o.reason,
             headers: o.headers,
-            body: blob.subarray(U32[i + 3], U32[i + 4]),
+            body: blob.subarray(w[i + 3], w[i + 4]),
             fromProxy: o.fromProxy,
-          };
-          events.push(r);
-          i += 5;
-          break;
+          });
+          return i + 5;
         }
-        case T_WRITABLE:
-          events.push({ type: 'writable' });
-          i += 1;
-          break;
-        case T_PROXY_CONNECTED:
-          events.push({ type: 'proxyConnected' });
-          i += 1;
-          break;
         default:
           throw new Error('wsengine: corrupt event description');
       }
-    }
-    return events;
-  }
-
-  // ---- argument conversion ----
-
-  function inputError(message, Ctor = TypeError) {
-    return makeError('invalid_input', message, 1006, Ctor);
+    });
   }
 
   const utf8 = new TextEncoder();
 
-  function toBytes(data, what) {
-    if (data === undefined || data === null) return EMPTY_BYTES;
-    if (data instanceof Uint8Array) return data;
-    if (typeof data === 'string') return utf8.encode(data);
-    if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer)) {
-      return new Uint8Array(data);
-    }
-    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    throw inputError(`${what} must be a Buffer, TypedArray, DataView, ArrayBuffer or string`);
+  function events(conn, n) {
+    views();
+    conn._flags = U32[conn._info + 6];
+    return n === 0 ? [] : decode(conn._info, n);
   }
 
-  function flatHeaders(headers) {
-    const flat = [];
-    if (headers === undefined || headers === null) return flat;
-    const push = (n, v) => {
-      if (typeof n !== 'string') throw inputError('header names must be strings');
-      if (Array.isArray(v)) {
-        for (const x of v) flat.push(n, String(x));
-      } else {
-        flat.push(n, String(v));
-      }
-    };
-    if (Array.isArray(headers)) {
-      for (const h of headers) {
-        if (Array.isArray(h)) push(h[0], h[1]);
-        else if (h && typeof h === 'object') push(h.name, h.value);
-        else throw inputError('headers must be [name, value] pairs or {name, value} objects');
-      }
-    } else if (typeof headers === 'object') {
-      for (const n of Object.keys(headers)) push(n, headers[n]);
-    } else {
-      throw inputError('headers must be an array or an object');
-    }
-    return flat;
-  }
-
-  const SIZE_OPTIONS = [
-    'maxFrameSize',
-    'maxMessageSize',
-    'maxFragments',
-    'maxOutputBuffer',
-    'highWaterMark',
-    'lowWaterMark',
-    'maxHeaderBytes',
-    'maxHeaders',
-    'maxRejectBody',
-  ];
-  const BOOL_OPTIONS = ['ignoreUtf8Errors', 'surfacePings', 'surfacePongs', 'autoPong'];
-  const TIMER_OPTIONS = ['handshakeTimeout', 'pingInterval', 'pongTimeout', 'idleTimeout', 'maxLifetime', 'closeTimeout'];
-  const DEFLATE_OPTIONS = [
-    'serverNoContextTakeover',
-    'clientNoContextTakeover',
-    'serverMaxWindowBits',
-    'clientMaxWindowBits',
-    'compressionLevel',
-    'threshold',
-    'maxRatio',
-  ];
-  const CONFIG_KEYS = new Set([
-    ...SIZE_OPTIONS,
-    ...BOOL_OPTIONS,
-    ...TIMER_OPTIONS,
-    'maxOutgoingFrameSize',
-    'delivery',
-    'protocols',
-    'allowedOrigins',
-    'deflate',
-  ]);
-
-  /** Turns user options into the flat object the wasm side reads. */
-  function nativeOptions(options, extraKeys, out = {}) {
-    if (options === undefined || options === null) return out;
-    if (typeof options !== 'object') throw inputError('options must be an object');
-    for (const key of Object.keys(options)) {
-      if (!CONFIG_KEYS.has(key) && !extraKeys.has(key)) throw inputError(`unknown option ${key}`);
-    }
-    for (const k of SIZE_OPTIONS) {
-      if (options[k] !== undefined) {
-        if (typeof options[k] !== 'number') throw inputError(`option ${k} must be a number`);
-        out[k] = options[k];
-      }
-    }
-    for (const k of BOOL_OPTIONS) {
-      if (options[k] !== undefined) {
-        if (typeof options[k] !== 'boolean') throw inputError(`option ${k} must be a boolean`);
-        out[k] = options[k];
-      }
-    }
-    for (const k of TIMER_OPTIONS) {
-      const v = options[k];
-      if (v === null || v === false) out[k] = -1;
-      else if (v !== undefined) {
-        if (typeof v !== 'number' || !(v >= 0)) throw inputError(`option ${k} must be a non-negative number or null`);
-        out[k] = v;
-      }
-    }
-    const mofs = options.maxOutgoingFrameSize;
-    if (mofs === null) out.maxOutgoingFrameSize = -1;
-    else if (mofs !== undefined) {
-      if (typeof mofs !== 'number') throw inputError('option maxOutgoingFrameSize must be a number or null');
-      out.maxOutgoingFrameSize = mofs;
-    }
-    const d = options.delivery;
-    if (d !== undefined && d !== null) {
-      if (d === 'messages' || d === 'frames') out.delivery = d;
-      else if (typeof d === 'object' && typeof d.chunks === 'number') {
-        out.delivery = 'chunks';
-        out.deliveryChunkSize = d.chunks;
-      } else throw inputError("option delivery must be 'messages', 'frames' or { chunks: n }");
-    }
-    for (const k of ['protocols', 'allowedOrigins']) {
-      const v = options[k];
-      if (v === undefined || v === null) continue;
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw inputError(`option ${k} must be an array of strings`);
-      out[k] = v;
-    }
-    const z = options.deflate;
-    if (z !== undefined && z !== null && z !== false) {
-      out.deflateEnabled = true;
-      if (typeof z === 'object') {
-        for (const key of Object.keys(z)) {
-          if (!DEFLATE_OPTIONS.includes(key)) throw inputError(`unknown deflate option ${key}`);
-        }
-        for (const k of DEFLATE_OPTIONS) {
-          const v = z[k];
-          if (v === undefined) continue;
-          out['deflate' + k[0].toUpperCase() + k.slice(1)] = v === null ? -1 : v;
-        }
-      } else if (z !== true) {
-        throw inputError('option deflate must be true, false or an object');
-      }
-    }
-    return out;
-  }
-
-  const CLIENT_KEYS = new Set(['origin', 'headers', 'proxy']);
-  const OPEN_KEYS = new Set(['protocol', 'extensions']);
-  const NO_KEYS = new Set();
-  const STATES = ['connecting', 'open', 'closing', 'closed'];
-
-  function time(nowMs) {
-    return nowMs === undefined || nowMs === null ? -1 : +nowMs;
-  }
-
-  /**
-   * A WebSocket connection: the sans-IO engine. Feed it bytes and time, take events and
-   * bytes out. One class for both roles and for post-handshake (RFC 8441 / 9220) mode.
-   */
-  class Connection {
-    constructor(handle) {
-      if (!(handle instanceof NativeConnection)) {
-        throw inputError('use Connection.server(), Connection.client() or Connection.open()');
-      }
-      this._n = handle;
-      this._info = handle.infoPtr() >>> 2;
-      this._flags = 0;
-    }
-
-    /** A server connection: it reads the client's HTTP request first. */
-    static server(options) {
-      return new Connection(NativeConnection.server(nativeOptions(options, NO_KEYS)));
-    }
-
-    /** A client connection for `url`; the upgrade request is queued as output at once. */
-    static client(url, options) {
-      if (typeof url !== 'string') {
-        if (typeof URL !== 'undefined' && url instanceof URL) url = url.href;
-        else throw inputError('url must be a string');
-      }
-      const o = nativeOptions(options, CLIENT_KEYS);
-      if (options) {
-        if (options.origin !== undefined && options.origin !== null) o.origin = String(options.origin);
-        if (options.headers) o.headers = flatHeaders(options.headers);
-        const p = options.proxy;
-        if (p) {
-          o.proxy = true;
-          if (typeof p === 'object') {
-            if (p.authorization !== undefined) o.proxyAuthorization = String(p.authorization);
-            if (p.headers) o.proxyHeaders = flatHeaders(p.headers);
-          }
-        }
-      }
-      return new Connection(NativeConnection.client(url, o));
-    }
-
-    /** An already-open connection (the upgrade was done by an HTTP/2 or HTTP/3 stack). */
-    static open(role, options) {
-      const o = nativeOptions(options, OPEN_KEYS);
-      if (options) {
-        if (options.protocol !== undefined && options.protocol !== null) o.protocol = String(options.protocol);
-        if (options.extensions !== undefined && options.extensions !== null) o.extensions = String(options.extensions);
-      }
-      return new Connection(NativeConnection.open(String(role), o));
-    }
-
-    _events(n) {
-      views();
-      this._flags = U32[this._info + 6];
-      return n === 0 ? [] : decode(this._info, n);
-    }
-
-    /** Feeds bytes read from the transport (and the time, if given); returns every event. */
-    receive(chunk, nowMs) {
-      if (!(chunk instanceof Uint8Array)) chunk = toBytes(chunk, 'chunk');
-      return this._events(this._n.receive(chunk, nowMs === undefined ? -1 : +nowMs));
-    }
-
-    /** The transport reached end of input. */
-    receiveEof(nowMs) {
-      return this._events(this._n.receiveEof(time(nowMs)));
-    }
-
-    /** Runs the timers due at `nowMs` (milliseconds from any fixed origin). */
-    handleTimeout(nowMs) {
-      return this._events(this._n.handleTimeout(+nowMs));
-    }
-
-    /** Every event queued so far (e.g. after `accept()`). */
-    pollEvents() {
-      return this._events(this._n.pollEvents());
-    }
-
-    /** When to call `handleTimeout` next (same clock as `nowMs`), or `null`. */
-    nextTimeout() {
-      const t = this._n.nextTimeout();
-      return t === undefined ? null : t;
-    }
-
-    /** Every queued output byte as one Buffer / Uint8Array, or `null` when nothing is queued. */
-    takeOutput() {
-      if (this._n.bufferedAmount === 0) return null;
-      return env.bytes(this._n.takeOutput());
-    }
-
-    /** Whether output was pending after the last receive / handleTimeout / pollEvents. */
-    get hadOutput() {
-      return (this._flags & F_OUTPUT) !== 0;
-    }
-
-    sendText(text) {
-      if (typeof text !== 'string') throw inputError('sendText needs a string');
-      this._n.sendText(text);
-    }
-
-    sendBinary(data) {
-      this._n.sendBinary(data instanceof Uint8Array ? data : toBytes(data, 'data'));
-    }
-
-    /** Sends a string as text, anything else as binary. */
-    send(data) {
-      if (typeof data === 'string') this._n.sendText(data);
-      else this._n.sendBinary(data instanceof Uint8Array ? data : toBytes(data, 'data'));
-    }
-
-    /** One fragment of a message: `kind` is 'text' or 'binary'; `fin` ends the message. */
-    sendFragment(kind, data, fin) {
-      if (kind !== 'text' && kind !== 'binary') throw inputError("kind must be 'text' or 'binary'");
-      this._n.sendFragment(kind === 'text' ? 0 : 1, toBytes(data, 'data'), !!fin);
-    }
-
-    ping(data) {
-      this._n.ping(toBytes(data, 'data'));
-    }
-
-    pong(data) {
-      this._n.pong(toBytes(data, 'data'));
-    }
-
-    /** W3C-style close: `code` 1000 or 3000–4999 (optional), `reason` at most 123 bytes. */
-    close(code, reason) {
-      if (code !== undefined && code !== null && typeof code !== 'number') throw inputError('code must be a number');
-      this._n.close(code === undefined || code === null ? -1 : code, reason === undefined ? '' : String(reason));
-    }
-
-    /** Close with any code valid on the wire (e.g. 1001, 1008). */
-    closeWith(code, reason) {
-      if (typeof code !== 'number') throw inputError('code must be a number');
-      this._n.closeWith(code, reason === undefined ? '' : String(reason));
-    }
-
-    /** Server: accepts the pending upgrade request. Then call `pollEvents()`. */
-    accept(options) {
-      const o = options || {};
-      const protocol = o.protocol === undefined || o.protocol === null ? undefined : String(o.protocol);
-      this._n.accept(protocol, flatHeaders(o.headers));
-    }
-
-    /** Server: refuses the pending upgrade request with any status, headers and body. */
-    reject(status, headers, body) {
-      this._n.reject(status | 0, flatHeaders(headers), toBytes(body, 'body'));
-    }
-
-    /** Server: answers a plain HTTP request (the connection then closes). */
-    respond(status, headers, body) {
-      this._n.respond(status | 0, flatHeaders(headers), toBytes(body, 'body'));
-    }
-
-    /** 'connecting' | 'open' | 'closing' | 'closed' */
-    get state() {
-      return STATES[this._n.readyState];
-    }
-
-    /** 0..3, as `WebSocket.readyState`. */
-    get readyState() {
-      return this._n.readyState;
-    }
-
-    get role() {
-      return this._n.role;
-    }
-
-    get bufferedAmount() {
-      return this._n.bufferedAmount;
-    }
-
-    /** Whether a message may be sent now (open, or answering messages that came before a close). */
-    get canSend() {
-      return this._n.canSend;
-    }
-
-    get isWritable() {
-      return this._n.isWritable;
-    }
-
-    get protocol() {
-      const p = this._n.protocol;
-      return p === undefined ? null : p;
-    }
-
-    get extensions() {
-      const e = this._n.extensions;
-      return e === undefined ? null : e;
-    }
-
-    get closeInfo() {
-      const j = this._n.closeInfoJson;
+  // The shared JavaScript layer (bindings-node/lib/engine.js) over the wasm calls.
+  const engine = createEngine({
+    NativeConnection,
+    F_OUTPUT,
+    init: (conn) => {
+      conn._info = conn._n.infoPtr() >>> 2;
+    },
+    receive: (conn, chunk, now) => events(conn, conn._n.receive(chunk, now)),
+    receiveEof: (conn, now) => events(conn, conn._n.receiveEof(now)),
+    handleTimeout: (conn, now) => events(conn, conn._n.handleTimeout(now)),
+    pollEvents: (conn) => events(conn, conn._n.pollEvents()),
+    takeOutput: (conn) => (conn._n.bufferedAmount === 0 ? null : env.bytes(conn._n.takeOutput())),
+    closeInfo: (conn) => {
+      const j = conn._n.closeInfoJson;
       return j === undefined ? null : JSON.parse(j);
-    }
+    },
+    bytes: env.bytes,
+    encode: (text) => utf8.encode(text),
+  });
+  const { Connection, makeError, nativeOptions, toBytes, decodeEvents } = engine;
+  const NO_KEYS = new Set();
 
-    /** Frees the wasm memory of the connection now (otherwise the GC does it, eventually). */
-    free() {
-      if (this._n) this._n.free();
-      this._n = null;
-    }
-  }
-
-  Connection.CONNECTING = 0;
-  Connection.OPEN = 1;
-  Connection.CLOSING = 2;
-  Connection.CLOSED = 3;
+  /** Frees the wasm memory of the connection now (otherwise the GC does it, eventually). */
+  Connection.prototype.free = function free() {
+    if (this._n) this._n.free();
+    this._n = null;
+  };
 
   /**
    * Decodes one direction of a captured WebSocket byte stream for display (the inspector
@@ -541,109 +144,11 @@ function createApi(native, env) {
     }
   }
 
-  /**
-   * The head of a request Node's `http` server already parsed (the 'upgrade' event), as
-   * bytes for `Connection.server().receive()`: the engine does its own validation.
-   */
-  function upgradeRequestBytes(req) {
-    let head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
-    const raw = req.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
-    head += '\r\n';
-    const out = new Uint8Array(head.length);
-    for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i) & 0xff; // latin1
-    return env.bytes(out);
-  }
-
-  function monotonicNow() {
-    return performance.now();
-  }
-
-  /**
-   * Drives a connection over a Node stream socket (`net.Socket`, `tls.TLSSocket`): reads,
-   * writes, timers and end of input. `onEvent(event)` sees every event; after 'closed' the
-   * socket is ended. Returns an object with `flush()` (call it after sends) and `destroy()`.
-   */
-  function attach(conn, socket, onEvent, options = {}) {
-    const now = options.now || monotonicNow;
-    let timer = null;
-    let done = false;
-    const flush = () => {
-      const out = conn.takeOutput();
-      if (out !== null && !socket.destroyed) socket.write(out);
-    };
-    const schedule = () => {
-      if (done) return;
-      const t = conn.nextTimeout();
-      if (timer) {
-        clearTimeout(timer);
-        timer = null;
-      }
-      if (t === null) return;
-      timer = setTimeout(() => {
-        timer = null;
-        dispatch(conn.handleTimeout(now()));
-      }, Math.max(0, Math.ceil(t - now())));
-      if (timer.unref) timer.unref();
-    };
-    // Events first, output after: answers to messages that arrived with a close or a
-    // failure go out before the engine's close frame (the core's delivery contract).
-    const dispatch = (events) => {
-      for (const ev of events) {
-        try {
-          onEvent(ev);
-        } catch (e) {
-          queueMicrotask(() => {
-            throw e;
-          });
-        }
-        if (ev.type === 'closed') finish();
-      }
-      if (!done) {
-        flush();
-        schedule();
-      }
-    };
-    const finish = () => {
-      if (done) return;
-      done = true;
-      if (timer) clearTimeout(timer);
-      flush();
-      if (!socket.destroyed) socket.end();
-    };
-    socket.on('data', (chunk) => dispatch(conn.receive(chunk, now())));
-    socket.on('end', () => {
-      if (!done) dispatch(conn.receiveEof(now()));
-    });
-    socket.on('close', () => {
-      if (!done) dispatch(conn.receiveEof(now()));
-      done = true;
-      if (timer) clearTimeout(timer);
-    });
-    socket.on('error', () => {
-      // 'close' follows; the engine reports 1006 through receiveEof.
-    });
-    if (options.initialEvents) dispatch(options.initialEvents);
-    else dispatch(conn.handleTimeout(now()));
-    return {
-      flush: () => {
-        flush();
-        schedule();
-      },
-      dispatch,
-      destroy: () => {
-        done = true;
-        if (timer) clearTimeout(timer);
-        socket.destroy();
-      },
-    };
-  }
-
   return {
     Connection,
     Inspector,
-    upgradeRequestBytes,
-    attach,
+    upgradeRequestBytes: engine.upgradeRequestBytes,
+    attach: engine.attach,
     deflateSupported: native.deflateSupported(),
   };
 }
