@@ -47,7 +47,7 @@ NODE_SETUP = (
     "(cd bindings-node && npm ci --no-audit --no-fund --silent && node scripts/build.js >/dev/null)"
 )
 NODE_PEERS_SETUP = (
-    "[ -d bench-e2e/peers/node/node_modules/ws ] || "
+    "[ -d bench-e2e/peers/node/node_modules/ws ] && [ -d bench-e2e/peers/node/node_modules/socket.io ] || "
     "(cd bench-e2e/peers/node && npm ci --no-audit --no-fund --silent)"
 )
 
@@ -163,6 +163,16 @@ SERVERS = [
         "group": "node",
         "cmd": ["node", "bench-e2e/peers/node/wsengine_echo.js", "{port}"],
         "setup": NODE_SETUP,
+    },
+    # Socket.IO 4 with its default engine (engine.io on ws): the reference of the Socket.IO runs.
+    {
+        "name": "Socket.IO (default engine)",
+        "group": "node",
+        "cmd": ["node", "bench-e2e/peers/node/socketio_echo.js", "{port}"],
+        "path": "/socket.io/?EIO=4&transport=websocket",
+        "socketio": True,
+        "setup": NODE_PEERS_SETUP,
+        "reference": True,
     },
     # Issue 15: Socket.IO 4 with wsEngine: wsengine's WebSocketServer (socket.io from the peers'
     # package, wsengine from bindings-node). eiows, the native engine, cannot be installed here:

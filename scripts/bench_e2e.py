@@ -258,7 +258,11 @@ def main() -> int:
     ap.add_argument("--duration", type=float, help="seconds measured per scenario")
     ap.add_argument("--no-build", action="store_true", help="do not build the load generator")
     ap.add_argument("--no-setup", action="store_true", help="skip the servers' setup commands")
+    ap.add_argument("--out", help="directory of the results (default target/bench)")
     args = ap.parse_args()
+    if args.out:
+        global OUT
+        OUT = os.path.abspath(args.out)
     if args.servers and args.group == "all":
         ap.error("--servers needs one --group")
     duration = args.duration or (1.0 if args.quick else 5.0)

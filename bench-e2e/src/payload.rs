@@ -72,9 +72,10 @@ pub fn mismatch(expected: &[u8], got: &[u8]) -> String {
         .zip(got)
         .position(|(a, b)| a != b)
         .unwrap_or(0);
-    let show = |b: &[u8]| String::from_utf8_lossy(&b[..b.len().min(24)]).into_owned();
+    let from = at.saturating_sub(8);
+    let show = |b: &[u8]| String::from_utf8_lossy(&b[from..b.len().min(at + 8)]).into_owned();
     format!(
-        "echo differs at byte {at}: got {:?}..., expected {:?}...",
+        "echo differs at byte {at}: got {:?}, expected {:?} (bytes {from}..)",
         show(got),
         show(expected)
     )
