@@ -22,6 +22,8 @@ use conn::{Counters, Run, MEASURE, STOP, WARMUP};
 
 /// Connections opened at once (a server's listen backlog may be small).
 const CONNECT_CONCURRENCY: usize = 64;
+/// Time allowed to open one connection (TCP, TLS, upgrade, Socket.IO connect).
+const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Error messages printed (the count covers them all).
 const ERRORS_SHOWN: usize = 10;
 
@@ -75,7 +77,11 @@ async fn bench(opts: cli::Options) -> Report {
         let (run, gate) = (run.clone(), gate.clone());
         opening.spawn(async move {
             let _permit = gate.acquire().await.unwrap();
-            (i, conn::open(&run).await)
+            let opened = tokio::time::timeout(OPEN_TIMEOUT, conn::open(&run)).await;
+            (
+                i,
+                opened.unwrap_or_else(|_| Err(format!("not open after {OPEN_TIMEOUT:?}"))),
+            )
         });
     }
     let mut opened = Vec::new();
