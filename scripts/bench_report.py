@@ -455,6 +455,8 @@ reaches about 1.2 M echoes/s on its core (bench-e2e/README.md): rates near that 
                       "messages echoed per second", plot_groups)
             plot = f"![End to end, {group}](bench/{file})"
         quick = " (quick run: short measurements)" if data.get("quick") else ""
+        if data.get("rounds", 1) > 1:
+            quick += f"; each server's best of {data['rounds']} rounds (servers alternating)"
         failures = "".join(f"\n- failed: {f}" for f in data.get("failures", []))
         out.append(f"""### {group}
 
