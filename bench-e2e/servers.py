@@ -47,9 +47,11 @@ NODE_SETUP = (
     "(cd bindings-node && npm ci --no-audit --no-fund --silent && node scripts/build.js >/dev/null)"
 )
 NODE_PEERS_SETUP = (
-    "[ -d bench-e2e/peers/node/node_modules/ws ] || "
+    "[ -d bench-e2e/peers/node/node_modules/ws ] && [ -d bench-e2e/peers/node/node_modules/socket.io ] || "
     "(cd bench-e2e/peers/node && npm ci --no-audit --no-fund --silent)"
 )
+# The rust group's peers (bench-e2e/peers/rust), versions pinned in its Cargo.toml.
+RUST_PEERS_SETUP = "cargo build -q --release -p wsengine-bench-e2e-rust-peers"
 
 SERVERS = [
     # ------------------------------------------------------------------------------- rust
@@ -59,6 +61,33 @@ SERVERS = [
         "cmd": ["target/release/examples/server", "--port", "{port}"],
         "path": "/echo",
         "setup": "cargo build -q --release -p wsengine --example server",
+    },
+    # Issue 16: wsengine-tokio and the tokio WebSocket libraries, each on a current_thread tokio
+    # runtime (bench-e2e/peers/rust/: one binary per library, the same accept loop).
+    {
+        "name": "wsengine-tokio",
+        "group": "rust",
+        "cmd": ["target/release/wsengine_tokio_echo", "--port", "{port}"],
+        "setup": RUST_PEERS_SETUP,
+    },
+    {
+        "name": "tokio-tungstenite",
+        "group": "rust",
+        "cmd": ["target/release/tungstenite_echo", "--port", "{port}"],
+        "setup": RUST_PEERS_SETUP,
+        "reference": True,
+    },
+    {
+        "name": "fastwebsockets",
+        "group": "rust",
+        "cmd": ["target/release/fastwebsockets_echo", "--port", "{port}"],
+        "setup": RUST_PEERS_SETUP,
+    },
+    {
+        "name": "tokio-websockets",
+        "group": "rust",
+        "cmd": ["target/release/tokio_websockets_echo", "--port", "{port}"],
+        "setup": RUST_PEERS_SETUP,
     },
     # ------------------------------------------------------------------------------- python
     {
@@ -163,6 +192,16 @@ SERVERS = [
         "group": "node",
         "cmd": ["node", "bench-e2e/peers/node/wsengine_echo.js", "{port}"],
         "setup": NODE_SETUP,
+    },
+    # Socket.IO 4 with its default engine (engine.io on ws): the reference of the Socket.IO runs.
+    {
+        "name": "Socket.IO (default engine)",
+        "group": "node",
+        "cmd": ["node", "bench-e2e/peers/node/socketio_echo.js", "{port}"],
+        "path": "/socket.io/?EIO=4&transport=websocket",
+        "socketio": True,
+        "setup": NODE_PEERS_SETUP,
+        "reference": True,
     },
     # Issue 15: Socket.IO 4 with wsEngine: wsengine's WebSocketServer (socket.io from the peers'
     # package, wsengine from bindings-node). eiows, the native engine, cannot be installed here:

@@ -46,6 +46,7 @@ step "load: 10,000 connections to the Python example server" target/python-venv/
 step "bindings-node" bash bindings-node/test.sh
 step "bindings-wasm" bash bindings-wasm/test.sh
 step "conformance (Autobahn-style, every server and client)" bash tests/conformance/run.sh
+step "bench-e2e smoke: the load generator checks every echo (demo, Socket.IO, wss, injected faults)" bash bench-e2e/smoke.sh
 step "fuzz smoke" bash fuzz/test.sh
 
 echo

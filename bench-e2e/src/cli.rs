@@ -4,10 +4,12 @@
 pub const USAGE: &str = "\
 usage: wsengine-loadgen --url ws[s]://HOST:PORT/PATH --connections N --size BYTES [--binary]
                         --mode roundtrip|pipeline [--depth D] --duration SECS [--warmup SECS]
-                        [--threads T] [--json FILE] [--socketio] [--label NAME]
+                        [--threads T] [--json FILE] [--socketio] [--label NAME] [--drain SECS]
 
   roundtrip: each connection sends one message and awaits its echo, again and again.
   pipeline:  each connection keeps D messages (default 16) in flight.
+  --drain    seconds allowed after the measurement for the echoes in flight (default 10);
+             a message without an echo by then is lost, and fails the run.
   --socketio speaks Socket.IO v4 (engine.io v4, websocket transport) to a server whose handler is
              socket.on('echo', m => socket.emit('echo', m)); text only.
 Every echo is checked (order, length, content); any error makes the exit status non-zero.";
@@ -51,6 +53,8 @@ pub struct Options {
     pub depth: usize,
     pub duration: f64,
     pub warmup: f64,
+    /// Seconds allowed after the measurement for the messages in flight to come back.
+    pub drain: f64,
     pub threads: usize,
     pub json: Option<String>,
     pub socketio: bool,
@@ -99,7 +103,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
     let (mut url, mut connections, mut size, mut binary, mut mode) =
         (None, 1, 32, false, Mode::RoundTrip);
     let (mut depth, mut duration, mut warmup, mut threads) = (None, 5.0, 1.0, 1);
-    let (mut json, mut socketio, mut label) = (None, false, None);
+    let (mut json, mut socketio, mut label, mut drain) = (None, false, None, 10.0);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{a} needs a value"));
         match a.as_str() {
@@ -117,6 +121,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
             "--depth" => depth = Some(num(&a, &value()?)?),
             "--duration" => duration = num(&a, &value()?)?,
             "--warmup" => warmup = num(&a, &value()?)?,
+            "--drain" => drain = num(&a, &value()?)?,
             "--threads" => threads = num(&a, &value()?)?,
             "--json" => json = Some(value()?),
             "--socketio" => socketio = true,
@@ -137,7 +142,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
         Mode::RoundTrip => 1,
         Mode::Pipeline => depth.unwrap_or(16),
     };
-    if connections == 0 || depth == 0 || threads == 0 || duration <= 0.0 || warmup < 0.0 {
+    if connections == 0
+        || depth == 0
+        || threads == 0
+        || duration <= 0.0
+        || warmup < 0.0
+        || drain <= 0.0
+    {
         return Err("--connections, --depth, --threads and --duration must be positive".into());
     }
     Ok(Options {
@@ -151,6 +162,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
         depth,
         duration,
         warmup,
+        drain,
         threads,
         json,
         socketio,

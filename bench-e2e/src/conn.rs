@@ -58,8 +58,8 @@ pub struct Opened {
 
 /// Instructions from the reader (and the main task) to the writer.
 enum Cmd {
-    /// One echo came back: a message may be sent in its place.
-    Echoed,
+    /// This many echoes came back: as many messages may be sent in their place.
+    Echoed(usize),
     /// Answer a WebSocket ping.
     Pong(Vec<u8>),
     /// Answer an engine.io ping (`2`) with a pong (`3`).
@@ -206,9 +206,9 @@ async fn write_loop(
         out.clear();
         while let Ok(cmd) = rx.try_recv() {
             match cmd {
-                Cmd::Echoed => {
-                    in_flight -= 1;
-                    credits += 1;
+                Cmd::Echoed(n) => {
+                    in_flight -= n;
+                    credits += n;
                 }
                 Cmd::Pong(p) => encode_frame(&mut out, op::PONG, &p),
                 Cmd::EngineIoPong => encode_frame(&mut out, op::TEXT, b"3"),
@@ -255,9 +255,9 @@ async fn write_loop(
             _ = phase.changed() => Some(Cmd::Wake),
         };
         match cmd {
-            Some(Cmd::Echoed) => {
-                in_flight -= 1;
-                credits += 1;
+            Some(Cmd::Echoed(n)) => {
+                in_flight -= n;
+                credits += n;
             }
             Some(Cmd::Pong(p)) => {
                 out.clear();
@@ -287,58 +287,70 @@ async fn read_loop(
     let o = &run.opts;
     let mut latencies = Histogram::<u64>::new_with_bounds(1, 120_000_000_000, 3).unwrap();
     let (mut measured, mut seq) = (0u64, 0u64);
+    // The echoes of one read are timed at the end of that read, and handed back to the writer
+    // together (one wake-up, one write of their replacements).
+    let mut received = Instant::now();
     loop {
-        while let Some(frame) = decoder.next_frame()? {
-            match frame {
-                Frame::Message { text, payload } => {
-                    if o.socketio && payload == b"2" {
-                        let _ = tx.send(Cmd::EngineIoPong);
-                        continue;
+        let echoed = {
+            let mut echoed = 0;
+            let mut t = times.lock().unwrap();
+            while let Some(frame) = decoder.next_frame()? {
+                match frame {
+                    Frame::Message { text, payload } => {
+                        if o.socketio && payload == b"2" {
+                            let _ = tx.send(Cmd::EngineIoPong);
+                            continue;
+                        }
+                        if text == o.binary {
+                            return Err(format!(
+                                "message {seq}: a {} echo of a {} message",
+                                kind(text),
+                                kind(!text)
+                            ));
+                        }
+                        if !echo_matches(run, &payload, seq) {
+                            let want = expected(run, seq);
+                            return Err(format!(
+                                "message {seq}: {}",
+                                payload::mismatch(&want, &payload)
+                            ));
+                        }
+                        let Some(sent) = t.pop_front() else {
+                            return Err(format!(
+                                "message {seq}: an echo of a message not sent yet"
+                            ));
+                        };
+                        if run.phase.load(Ordering::Acquire) == MEASURE {
+                            let ns = received.duration_since(sent).as_nanos() as u64;
+                            latencies.saturating_record(ns.max(1));
+                            measured += 1;
+                        }
+                        seq += 1;
+                        echoed += 1;
                     }
-                    let received = Instant::now();
-                    if text == o.binary {
+                    Frame::Ping(p) => {
+                        let _ = tx.send(Cmd::Pong(p));
+                    }
+                    Frame::Pong(_) => {}
+                    Frame::Close(code, reason) => {
+                        if closing.load(Ordering::Acquire) {
+                            return Ok(Outcome {
+                                latencies,
+                                measured,
+                            });
+                        }
                         return Err(format!(
-                            "message {seq}: a {} echo of a {} message",
-                            kind(text),
-                            kind(!text)
-                        ));
-                    }
-                    if !echo_matches(run, &payload, seq) {
-                        let want = expected(run, seq);
-                        return Err(format!(
-                            "message {seq}: {}",
-                            payload::mismatch(&want, &payload)
-                        ));
-                    }
-                    let Some(sent) = times.lock().unwrap().pop_front() else {
-                        return Err(format!("message {seq}: an echo of a message not sent yet"));
-                    };
-                    if run.phase.load(Ordering::Acquire) == MEASURE {
-                        let ns = received.duration_since(sent).as_nanos() as u64;
-                        latencies.saturating_record(ns.max(1));
-                        measured += 1;
-                    }
-                    seq += 1;
-                    counters.echoed.store(seq, Ordering::Relaxed);
-                    let _ = tx.send(Cmd::Echoed);
-                }
-                Frame::Ping(p) => {
-                    let _ = tx.send(Cmd::Pong(p));
-                }
-                Frame::Pong(_) => {}
-                Frame::Close(code, reason) => {
-                    if closing.load(Ordering::Acquire) {
-                        return Ok(Outcome {
-                            latencies,
-                            measured,
-                        });
-                    }
-                    return Err(format!(
                         "unexpected close from the server (code {code:?}, reason {:?}) after {seq} echoes",
                         String::from_utf8_lossy(&reason)
                     ));
+                    }
                 }
             }
+            echoed
+        };
+        if echoed > 0 {
+            counters.echoed.store(seq, Ordering::Relaxed);
+            let _ = tx.send(Cmd::Echoed(echoed));
         }
         if let Err(e) = read_more(&mut r, &mut decoder).await {
             // A server may drop the TCP connection right after our close frame.
@@ -350,6 +362,7 @@ async fn read_loop(
             }
             return Err(format!("{e} after {seq} echoes"));
         }
+        received = Instant::now();
     }
 }
 

@@ -22,8 +22,8 @@ use conn::{Counters, Run, MEASURE, STOP, WARMUP};
 
 /// Connections opened at once (a server's listen backlog may be small).
 const CONNECT_CONCURRENCY: usize = 64;
-/// Time allowed, after the measurement, for every message in flight to come back.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time allowed to open one connection (TCP, TLS, upgrade, Socket.IO connect).
+const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Error messages printed (the count covers them all).
 const ERRORS_SHOWN: usize = 10;
 
@@ -77,7 +77,11 @@ async fn bench(opts: cli::Options) -> Report {
         let (run, gate) = (run.clone(), gate.clone());
         opening.spawn(async move {
             let _permit = gate.acquire().await.unwrap();
-            (i, conn::open(&run).await)
+            let opened = tokio::time::timeout(OPEN_TIMEOUT, conn::open(&run)).await;
+            (
+                i,
+                opened.unwrap_or_else(|_| Err(format!("not open after {OPEN_TIMEOUT:?}"))),
+            )
         });
     }
     let mut opened = Vec::new();
@@ -132,7 +136,8 @@ async fn bench(opts: cli::Options) -> Report {
     }
     set_phase(STOP);
     let seconds = t0.elapsed().as_secs_f64();
-    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+    let drain = Duration::from_secs_f64(run.opts.drain);
+    let drained = tokio::time::timeout(drain, async {
         while let Some(done) = running.join_next().await {
             let (i, result) = done.expect("connection task");
             if let Err(e) = &result {
@@ -148,7 +153,7 @@ async fn bench(opts: cli::Options) -> Report {
             .map(|c| c.sent.load(Ordering::Relaxed) - c.echoed.load(Ordering::Relaxed))
             .sum();
         errors.push(format!(
-            "{} connection(s) still open {DRAIN_TIMEOUT:?} after the end: {lost} message(s) without an echo",
+            "{} connection(s) still open {drain:?} after the end: {lost} message(s) without an echo",
             running.len()
         ));
         running.abort_all();

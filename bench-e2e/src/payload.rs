@@ -32,8 +32,9 @@ impl Pattern {
     /// shorter than 16 bytes) and the filler that follows them.
     fn parts(&self, seq: u64) -> ([u8; 16], usize, &[u8]) {
         let mut head = [0u8; 16];
-        let hex = format!("{seq:016x}");
-        head.copy_from_slice(hex.as_bytes());
+        for (i, h) in head.iter_mut().enumerate() {
+            *h = b"0123456789abcdef"[(seq >> (60 - 4 * i)) as usize & 0xF];
+        }
         let n = self.size.min(16);
         let start = (seq % 251) as usize;
         (head, n, &self.filler[start + n..start + self.size])
@@ -72,9 +73,10 @@ pub fn mismatch(expected: &[u8], got: &[u8]) -> String {
         .zip(got)
         .position(|(a, b)| a != b)
         .unwrap_or(0);
-    let show = |b: &[u8]| String::from_utf8_lossy(&b[..b.len().min(24)]).into_owned();
+    let from = at.saturating_sub(8);
+    let show = |b: &[u8]| String::from_utf8_lossy(&b[from..b.len().min(at + 8)]).into_owned();
     format!(
-        "echo differs at byte {at}: got {:?}..., expected {:?}...",
+        "echo differs at byte {at}: got {:?}, expected {:?} (bytes {from}..)",
         show(got),
         show(expected)
     )
@@ -107,6 +109,13 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn starts_with_the_sequence_number_in_hex() {
+        let p = Pattern::new(20, false);
+        assert_eq!(&message(&p, 0x1234_abcd)[..16], b"000000001234abcd");
+        assert_eq!(message(&Pattern::new(3, true), 0x1234_abcd), b"bcd");
     }
 
     #[test]

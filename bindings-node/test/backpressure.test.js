@@ -114,3 +114,26 @@ test('pause() stops reading from the socket; resume() delivers what waited', asy
   await Promise.all([once(client, 'close'), once(other, 'close')]);
   await new Promise((resolve) => wss.close(resolve));
 });
+
+test('many large sends in one tick to a peer that does not read stay bounded too', async () => {
+  const MAX = 4 << 20;
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', maxOutputBuffer: MAX });
+  await listening(wss);
+  const client = net.connect(wss.address().port, '127.0.0.1');
+  client.write(
+    'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`
+  );
+  client.once('data', () => client.pause());
+  const [ws] = await once(wss, 'connection');
+  const payload = Buffer.alloc(64 << 10, 7);
+  const errors = [];
+  // 64 MiB in one synchronous loop: no flush runs in between.
+  for (let i = 0; i < 1024; i++) ws.send(payload, (err) => err && errors.push(err.kind));
+  assert.ok(ws.bufferedAmount <= MAX + (1 << 20) + payload.length, `bufferedAmount ${ws.bufferedAmount}`);
+  await tick();
+  assert.ok(errors.length > 0 && errors.every((k) => k === 'output_buffer_full'));
+  client.destroy();
+  await once(ws, 'close');
+  await new Promise((resolve) => wss.close(resolve));
+});

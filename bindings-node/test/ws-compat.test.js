@@ -256,21 +256,24 @@ test('socket API: readyState, bufferedAmount, binaryType, close validation, maxP
   await closeServer(wss);
 });
 
-test('answers to messages received together with a close frame precede our close frame', async () => {
+for (const size of [5, 10000]) test(`answers to messages received together with a close frame precede our close frame (${size} B)`, async () => {
   // A raw client writes the handshake, then three masked text frames and a close frame in one
   // write; the server echoes each. The echoes must all arrive before the server's close frame.
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await listening(wss);
   wss.on('connection', echo);
   const port = wss.address().port;
+  const texts = ['one', 'two', 'three'].map((t) => t.padEnd(size, '.'));
   const frame = (opcode, payload) => {
     const mask = crypto.randomBytes(4);
     const p = Buffer.from(payload);
-    const out = Buffer.alloc(6 + p.length);
+    const ext = p.length < 126 ? 0 : 2;
+    const out = Buffer.alloc(6 + ext + p.length);
     out[0] = 0x80 | opcode;
-    out[1] = 0x80 | p.length;
-    mask.copy(out, 2);
-    for (let i = 0; i < p.length; i++) out[6 + i] = p[i] ^ mask[i & 3];
+    out[1] = 0x80 | (ext ? 126 : p.length);
+    if (ext) out.writeUInt16BE(p.length, 2);
+    mask.copy(out, 2 + ext);
+    for (let i = 0; i < p.length; i++) out[6 + ext + i] = p[i] ^ mask[i & 3];
     return out;
   };
   const received = await new Promise((resolve) => {
@@ -284,7 +287,7 @@ test('answers to messages received together with a close frame precede our close
         if (end < 0) return;
         upgraded = true;
         buf = buf.subarray(end + 4);
-        s.write(Buffer.concat([frame(1, 'one'), frame(1, 'two'), frame(1, 'three'), frame(8, Buffer.from([0x03, 0xe8]))]));
+        s.write(Buffer.concat([...texts.map((t) => frame(1, t)), frame(8, Buffer.from([0x03, 0xe8]))]));
       }
     });
     s.on('close', () => resolve(buf));
@@ -295,11 +298,16 @@ test('answers to messages received together with a close frame precede our close
   });
   const frames = [];
   for (let i = 0; i < received.length; ) {
-    const len = received[i + 1] & 0x7f;
-    frames.push([received[i] & 0x0f, received.subarray(i + 2, i + 2 + len).toString('latin1')]);
-    i += 2 + len;
+    let len = received[i + 1] & 0x7f;
+    let head = 2;
+    if (len === 126) {
+      len = received.readUInt16BE(i + 2);
+      head = 4;
+    }
+    frames.push([received[i] & 0x0f, received.subarray(i + head, i + head + len).toString('latin1')]);
+    i += head + len;
   }
-  assert.deepStrictEqual(frames, [[1, 'one'], [1, 'two'], [1, 'three'], [8, '\x03\xe8']]);
+  assert.deepStrictEqual(frames, [...texts.map((t) => [1, t]), [8, '\x03\xe8']]);
   await closeServer(wss);
 });
 

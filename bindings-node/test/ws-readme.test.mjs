@@ -400,3 +400,11 @@ test('README: how to detect and close broken connections (heartbeat)', async () 
   await once(live, 'close');
   await closeAll(wss);
 });
+
+test("the default export carries the other names, as ws's does (WebSocket.Server, ...)", () => {
+  assert.strictEqual(WebSocket.Server, WebSocketServer);
+  assert.strictEqual(WebSocket.WebSocketServer, WebSocketServer);
+  assert.strictEqual(WebSocket.WebSocket, WebSocket);
+  assert.strictEqual(WebSocket.createWebSocketStream, createWebSocketStream);
+  assert.strictEqual(WebSocket.OPEN, 1);
+});

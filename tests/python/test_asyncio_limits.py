@@ -236,10 +236,10 @@ def test_sending_on_a_closing_connection_raises_and_the_server_lives_on() -> Non
     async def main() -> None:
         async with serve(handler, "127.0.0.1", 0) as server:
             url = f"ws://127.0.0.1:{port_of(server)}/"
-            for _ in range(2):
+            for i in range(2):
                 async with ws_connect(url) as ws:
                     assert await ws.recv() == "hi"
-                await until(lambda: len(errors) % 4 == 0 and not server.connections)
+                await until(lambda: len(errors) == 4 * (i + 1) and not server.connections)
 
     run(main())
     assert len(errors) == 8

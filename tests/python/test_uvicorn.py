@@ -206,3 +206,24 @@ def test_uvicorn_shutdown_closes_with_1012() -> None:
 
     asyncio.run(main())
 
+
+
+def test_answer_to_a_message_read_with_the_close_precedes_our_close_frame() -> None:
+    """A text frame and a close frame in one TCP segment: the app's echo is written before
+    the close frame that answers the peer's close."""
+    upgrade = (b"GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+
+    async def body(url: str) -> None:
+        port = int(url.rsplit(":", 1)[1])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(upgrade)
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101")
+        mask = b"\x00\x00\x00\x00"
+        writer.write(b"\x81\x85" + mask + b"hello" + b"\x88\x82" + mask + b"\x03\xe8")
+        data = await asyncio.wait_for(reader.read(), TIMEOUT)
+        writer.close()
+        assert data == b"\x81\x05hello\x88\x02\x03\xe8"
+
+    run_with_server(body, ws_per_message_deflate=False)

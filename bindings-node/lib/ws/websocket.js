@@ -72,6 +72,10 @@ function textBuffer(s) {
   return buf;
 }
 
+// Queuing several large messages in the engine before taking its output cost about twice as
+// much per message as taking each one's output at once; small messages are cheaper batched.
+const TAKE_EARLY = 8 * 1024;
+
 function flushTick(ws) {
   ws._flushQueued = false;
   ws._flush();
@@ -106,6 +110,8 @@ class WebSocket extends EventEmitter {
     this._flushQueued = false;
     this._drainWait = false;
     this._callbacks = null;
+    this._pending = null; // output taken early (after large sends), written at the next flush
+    this._pendingBytes = 0;
     this._timer = null;
     this._timerAt = Infinity;
     this._fragmentKind = null;
@@ -148,7 +154,7 @@ class WebSocket extends EventEmitter {
   /** Bytes queued and not yet handed to the OS: the engine's queue plus the socket's buffer. */
   get bufferedAmount() {
     if (this._conn === null || this._socket === null) return this._bufferedAfterClose;
-    return this._conn.bufferedAmount + this._socket.writableLength + this._bufferedAfterClose;
+    return this._conn.bufferedAmount + this._pendingBytes + this._socket.writableLength + this._bufferedAfterClose;
   }
 
   // ---- driver ----
@@ -252,7 +258,14 @@ class WebSocket extends EventEmitter {
   _flush() {
     if (this._drainWait || this._conn === null) return;
     const socket = this._socket;
-    const out = this._conn.takeOutput();
+    let out = this._conn.takeOutput();
+    const pending = this._pending;
+    if (pending !== null) {
+      this._pending = null;
+      this._pendingBytes = 0;
+      if (out !== null) pending.push(out);
+      out = pending.pop();
+    }
     const cbs = this._callbacks;
     if (out === null) {
       if (cbs !== null && (this._conn.bufferedAmount === 0 || socket.destroyed)) {
@@ -267,12 +280,17 @@ class WebSocket extends EventEmitter {
       return;
     }
     this._callbacks = null;
+    if (pending !== null) {
+      socket.cork();
+      for (const chunk of pending) socket.write(chunk);
+    }
     const ok =
       cbs === null
         ? socket.write(out)
         : socket.write(out, (err) => {
             for (const cb of cbs) cb(err || undefined);
           });
+    if (pending !== null) socket.uncork(); // one writev for all of it
     // Node's own high-water mark (16 KiB) is below one batch of large messages; waiting for
     // 'drain' at every batch costs a turn of the loop. Hold back output only past WRITE_BOUND.
     if (!ok && socket.writableLength >= WRITE_BOUND) this._drainWait = true;
@@ -405,7 +423,22 @@ class WebSocket extends EventEmitter {
       if (this._callbacks === null) this._callbacks = [cb];
       else this._callbacks.push(cb);
     }
+    if (byteLength(data) >= TAKE_EARLY) this._takeEarly();
     this._scheduleFlush();
+  }
+
+  /**
+   * Takes the engine's output now (written at the next flush), unless that could put our close
+   * frame before answers still to come (only while open) or the socket is over its bound.
+   */
+  _takeEarly() {
+    if (this._drainWait || this._pendingBytes + this._socket.writableLength >= WRITE_BOUND) return;
+    if (this._conn.state !== 'open') return;
+    const out = this._conn.takeOutput();
+    if (out === null) return;
+    if (this._pending === null) this._pending = [out];
+    else this._pending.push(out);
+    this._pendingBytes += out.length;
   }
 
   _emitSendError(err) {

@@ -174,6 +174,7 @@ class WebSocketProtocol(Connection):
         try:
             message = await self.recv()
         except Exception:
+            self._close_reported = True
             code = self.close_code if self.close_code is not None else 1006
             return {"type": "websocket.disconnect", "code": code, "reason": self.close_reason or ""}
         if type(message) is str:
@@ -215,7 +216,9 @@ class WebSocketProtocol(Connection):
         elif kind == "websocket.send":
             if self._write_paused:
                 await self._drain()
-            if self.close_sent or self._closed is not None:
+            # Answers to messages that arrived with the peer's close still go out (before our
+            # close frame) until the application has been told of the disconnect.
+            if self.close_sent or self._close_reported:
                 raise ClientDisconnected()
             try:
                 data = message.get("bytes")

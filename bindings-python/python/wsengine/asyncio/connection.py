@@ -83,6 +83,10 @@ class Connection(asyncio.Protocol):
         self._failure: Optional[wsengine.Failed] = None
         self._lingering = False
         self._closing = False  # a close frame is (or is about to be) queued
+        # recv() has reported the close: sends raise from then on. Until then the engine
+        # decides: it accepts answers to the messages that arrived with the peer's close
+        # until its output holding our close frame is taken.
+        self._close_reported = False
         self._lost: asyncio.Future[None] = self._loop.create_future()
 
     # ---------------------------------------------------------------- public API
@@ -136,6 +140,7 @@ class Connection(asyncio.Protocol):
                     return message.encode()
                 return message
             if self._closed is not None or self._lost.done():
+                self._close_reported = True
                 raise self._closed_error()
             if self._recv_waiter is not None:
                 raise ConcurrencyError("recv() is already running in another coroutine")
@@ -167,6 +172,8 @@ class Connection(asyncio.Protocol):
         text frame, ``text=False`` a str as binary), or an iterable / async iterable of str or
         bytes as the fragments of one message (RFC 6455 §5.4). Waits while the transport's
         buffer is above its high-water mark. ConnectionClosed once the connection is closing."""
+        if self._close_reported:
+            raise self._closed_error()
         engine = self._engine
         try:
             if type(message) is str and text is not False:
@@ -193,6 +200,8 @@ class Connection(asyncio.Protocol):
         """Sends a ping; returns a future that resolves to the round-trip time in seconds when
         its pong arrives (a pong answers every earlier ping too, RFC 6455 §5.5.3). Without
         ``data``, a random 4-byte payload."""
+        if self._close_reported:
+            raise self._closed_error()
         payload = os.urandom(4) if data is None else (data.encode() if isinstance(data, str) else bytes(data))
         if payload in self._pings:
             raise ConcurrencyError("a ping with this payload is already waiting for its pong")
@@ -207,6 +216,8 @@ class Connection(asyncio.Protocol):
 
     async def pong(self, data: Union[str, bytes] = b"") -> None:
         """Sends an unsolicited pong (a heartbeat, RFC 6455 §5.5.3)."""
+        if self._close_reported:
+            raise self._closed_error()
         try:
             self._engine.pong(data)
         except wsengine.ApplicationError as exc:
