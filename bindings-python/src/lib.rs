@@ -1621,7 +1621,8 @@ fn open_connection(
 /// Benchmark floor (bench/bench.py): the least a receiver must do with a stream of masked
 /// client frames, in Rust: parse each header, copy the payload into a fresh buffer, unmask
 /// it with the core's mask routine, drop it. Runs over the whole `stream` `repeat` times and
-/// returns the nanoseconds taken. Not part of the API.
+/// returns the nanoseconds taken. Not part of the API: built only with the `bench` feature.
+#[cfg(feature = "bench")]
 #[pyfunction]
 fn _reference_copy_unmask(stream: &Bound<'_, PyBytes>, repeat: usize) -> PyResult<u128> {
     let src = stream.as_bytes();
@@ -1676,6 +1677,7 @@ fn _wsengine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ServerConnection>()?;
     m.add_class::<ClientConnection>()?;
     m.add_function(wrap_pyfunction!(open_connection, m)?)?;
+    #[cfg(feature = "bench")]
     m.add_function(wrap_pyfunction!(_reference_copy_unmask, m)?)?;
     m.add_class::<Request>()?;
     m.add_class::<HttpRequest>()?;
