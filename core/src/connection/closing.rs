@@ -4,7 +4,7 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::{Connection, State};
+use super::{Connection, Phase};
 use crate::close::{self, CloseFrame};
 use crate::config::Role;
 use crate::error::Error;
@@ -50,18 +50,18 @@ impl Connection {
     }
 
     fn start_close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
-        match self.state {
-            State::Open => {}
-            State::Connecting => {
+        match self.phase {
+            Phase::Open => {}
+            Phase::Connecting => {
                 self.abandon_opening();
                 self.finish(false);
                 return Ok(());
             }
-            State::Closing | State::Closed => return Ok(()),
+            Phase::CloseSent | Phase::AwaitingEof | Phase::Closed => return Ok(()),
         }
         self.send_close_frame(code, reason, false);
         self.initiated_by = Some(Side::Local);
-        self.state = State::Closing;
+        self.phase = Phase::CloseSent;
         self.timers.arm_close();
         Ok(())
     }
@@ -86,7 +86,7 @@ impl Connection {
 
     /// Handles the peer's complete, valid close frame.
     pub(super) fn on_close_frame(&mut self, frame: CloseFrame) {
-        if self.state == State::Closed {
+        if self.phase == Phase::Closed {
             return;
         }
         self.recv_discard_message();
@@ -108,8 +108,7 @@ impl Connection {
             // RFC 6455 §7.1.1: the server closes the TCP connection first.
             Role::Server => self.finish(true),
             Role::Client => {
-                self.state = State::Closing;
-                self.awaiting_eof = true;
+                self.phase = Phase::AwaitingEof;
                 self.timers.arm_close();
             }
         }
@@ -133,7 +132,7 @@ impl Connection {
     /// Fails the connection (RFC 6455 §7.1.7): queue a close frame with the error's code
     /// when one can still be sent, report the error, and end the connection.
     pub(super) fn fail(&mut self, error: Error) {
-        if self.state == State::Closed {
+        if self.phase == Phase::Closed {
             return;
         }
         let code = error.close_code();
@@ -144,33 +143,32 @@ impl Connection {
                 self.initiated_by = Some(Side::Local);
             }
         }
-        self.failed = true;
         self.events.push_back(Event::Failed(error));
         self.finish(false);
     }
 
     /// The transport reached end of input.
     pub fn receive_eof(&mut self) {
-        match self.state {
-            State::Closed => {}
-            State::Connecting => {
+        match self.phase {
+            Phase::Closed => {}
+            Phase::Connecting => {
                 if !self.opening_eof() {
                     self.fail(Error::UnexpectedEof);
                 }
             }
             // A client that completed the closing handshake waits for exactly this.
-            State::Closing if self.awaiting_eof => self.finish(true),
+            Phase::AwaitingEof => self.finish(true),
             // RFC 6455 §7.1.5: no close frame received means 1006.
-            State::Open | State::Closing => self.finish(false),
+            Phase::Open | Phase::CloseSent => self.finish(false),
         }
     }
 
     /// The connection is over: record how, report [`Event::Closed`].
     pub(super) fn finish(&mut self, clean: bool) {
-        if self.state == State::Closed {
+        if self.phase == Phase::Closed {
             return;
         }
-        self.state = State::Closed;
+        self.phase = Phase::Closed;
         // A request still awaiting `accept`/`reject` (and its pipelined bytes) is void now:
         // accepting it would reopen a closed connection.
         self.opening = Default::default();
@@ -181,8 +179,8 @@ impl Connection {
             (Some(CloseFrame { code, reason }), _) => (*code, reason.clone()),
             (None, _) => (close::ABNORMAL, String::new()),
         };
-        let was_clean =
-            clean && !self.failed && self.close_received.is_some() && self.close_sent.is_some();
+        // §7.1.4 / W3C `wasClean`: the closing handshake completed (a failure never does).
+        let was_clean = clean && self.close_received.is_some() && self.close_sent.is_some();
         let info = CloseInfo {
             code,
             reason,

@@ -69,13 +69,32 @@ pub enum State {
     Closed,
 }
 
+/// Where the connection is in its life (RFC 6455 §4 and §7): the one source of truth for what
+/// may happen next. [`Connection::state`] gives its W3C view. What was exchanged on the way
+/// (the close frames' codes and reasons, who began) is recorded beside it, not encoded here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Phase {
+    /// §4.1 / §4.2: the opening handshake is in progress; `Opening` holds its step.
+    Connecting,
+    /// §4.1, §4.2.2: "_The WebSocket Connection is Established_": data flows both ways.
+    Open,
+    /// §5.5.1, §7.1.2: our close frame is queued and the peer's has not come yet; its data
+    /// frames are still read (and delivered), ours may no longer be sent.
+    CloseSent,
+    /// §7.1.1: a client that exchanged both close frames waits for the server to close the
+    /// TCP connection first (or for `close_timeout`).
+    AwaitingEof,
+    /// §7.1.4: "_The WebSocket Connection is Closed_"; how, in `close_info`.
+    Closed,
+}
+
 /// A WebSocket connection: a pure state machine with no I/O.
 ///
 /// See the crate documentation for the calling pattern.
 pub struct Connection {
     role: Role,
     config: Config,
-    state: State,
+    phase: Phase,
     opening: Opening,
     events: VecDeque<Event>,
     out: Output,
@@ -88,10 +107,6 @@ pub struct Connection {
     close_sent: Option<u16>,
     close_received: Option<CloseFrame>,
     initiated_by: Option<Side>,
-    /// Client: the closing handshake is done; waiting for the server to drop the transport.
-    awaiting_eof: bool,
-    /// The connection failed (no clean close possible).
-    failed: bool,
     close_info: Option<CloseInfo>,
     /// Output passed the high-water mark; a `Writable` event is owed when it drains.
     above_high_water: bool,
@@ -108,7 +123,7 @@ impl core::fmt::Debug for Connection {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Connection")
             .field("role", &self.role)
-            .field("state", &self.state)
+            .field("phase", &self.phase)
             .field("buffered_amount", &self.out.len())
             .field("protocol", &self.protocol)
             .field("extensions", &self.extensions)
@@ -123,7 +138,7 @@ impl Connection {
             role,
             timers: Timers::new(&config),
             config,
-            state: State::Connecting,
+            phase: Phase::Connecting,
             opening: Opening::Done,
             events: VecDeque::new(),
             out: Output::default(),
@@ -134,8 +149,6 @@ impl Connection {
             close_sent: None,
             close_received: None,
             initiated_by: None,
-            awaiting_eof: false,
-            failed: false,
             close_info: None,
             above_high_water: false,
             deferred_pong: None,
@@ -158,7 +171,12 @@ impl Connection {
 
     /// The W3C ready state.
     pub fn state(&self) -> State {
-        self.state
+        match self.phase {
+            Phase::Connecting => State::Connecting,
+            Phase::Open => State::Open,
+            Phase::CloseSent | Phase::AwaitingEof => State::Closing,
+            Phase::Closed => State::Closed,
+        }
     }
 
     /// The subprotocol selected in the opening handshake.
@@ -196,7 +214,7 @@ impl Connection {
     /// output, so answers to the messages that came before it go out first (the delivery
     /// contract above). A send returns [`Error::InvalidState`] exactly when this is false.
     pub fn can_send(&self) -> bool {
-        (self.state == State::Open && self.close_sent.is_none()) || self.out.has_fence()
+        self.phase == Phase::Open || self.out.has_fence()
     }
 
     /// Number of events waiting.
@@ -248,7 +266,7 @@ impl Connection {
                     self.write_control(crate::frame::OpCode::Pong, &payload);
                 }
             }
-            if self.state == State::Open {
+            if self.phase == Phase::Open {
                 self.events.push_back(Event::Writable);
             }
         }
@@ -260,9 +278,10 @@ impl Connection {
         }
     }
 
-    /// Whether a close frame may still be queued: open, or closing without our close sent.
+    /// Whether a control frame (and our close frame) may still be queued: only while open,
+    /// as every later phase has our close frame queued already (RFC 6455 §5.5.1).
     fn can_send_control(&self) -> bool {
-        matches!(self.state, State::Open | State::Closing) && self.close_sent.is_none()
+        self.phase == Phase::Open
     }
 }
 

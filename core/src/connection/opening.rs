@@ -9,7 +9,7 @@ use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::{Connection, State};
+use super::{Connection, Phase};
 use crate::config::{Config, Role};
 use crate::error::Error;
 use crate::event::{Event, Opened, Rejected};
@@ -588,7 +588,7 @@ impl Connection {
         extensions: Option<String>,
         headers: Vec<Header>,
     ) {
-        self.state = State::Open;
+        self.phase = Phase::Open;
         self.opening = Opening::Done;
         self.protocol = protocol.clone();
         self.extensions = extensions.clone();

@@ -4,7 +4,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::{Connection, State};
+use super::{Connection, Phase};
 use crate::close;
 use crate::config::{Delivery, Role};
 use crate::error::Error;
@@ -71,11 +71,11 @@ impl Connection {
     ///
     /// Input after the connection failed or closed is ignored (RFC 6455 §7.1.7: discard).
     pub fn receive(&mut self, data: &[u8]) {
-        if data.is_empty() || self.state == State::Closed {
+        if data.is_empty() || self.phase == Phase::Closed {
             return;
         }
         self.timers.note_activity();
-        if self.state == State::Connecting {
+        if self.phase == Phase::Connecting {
             if let Some(rest) = self.receive_opening(data) {
                 self.read_frames(&rest);
             }
@@ -111,11 +111,11 @@ impl Connection {
         let mut sink = SinkRef(sink);
         // Events queued by other calls come first.
         self.hand_over_events(&mut sink);
-        if data.is_empty() || self.state == State::Closed {
+        if data.is_empty() || self.phase == Phase::Closed {
             return;
         }
         self.timers.note_activity();
-        if self.state == State::Connecting {
+        if self.phase == Phase::Connecting {
             if let Some(rest) = self.receive_opening(data) {
                 self.hand_over_events(&mut sink);
                 self.read_frames_with(&rest, Some(&mut sink));
@@ -218,11 +218,7 @@ impl Connection {
 
     /// Whether frames are still read: open, or closing while the peer's close is awaited.
     fn reading(&self) -> bool {
-        match self.state {
-            State::Open => true,
-            State::Closing => self.close_received.is_none(),
-            _ => false,
-        }
+        matches!(self.phase, Phase::Open | Phase::CloseSent)
     }
 
     /// Fast path for the common case: a complete, unfragmented, uncompressed data frame lies

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Connection, State};
+use super::{Connection, Phase};
 use crate::config::Role;
 use crate::error::Error;
 use crate::event::DataKind;
@@ -174,7 +174,7 @@ impl Connection {
             return Err(Error::ControlPayloadTooLong);
         }
         // Pings and pongs only while open: answers before a fenced close are messages.
-        if self.state != State::Open || self.close_sent.is_some() {
+        if self.phase != Phase::Open {
             return Err(Error::InvalidState("the connection is not open"));
         }
         self.check_data_send(payload.len())

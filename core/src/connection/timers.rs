@@ -8,7 +8,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Connection, State};
+use super::{Connection, Phase};
 use crate::close;
 use crate::config::Config;
 use crate::error::Error;
@@ -165,7 +165,7 @@ impl Connection {
     /// `None` when no timer is pending. Before the clock has started (no `handle_timeout`
     /// yet) and with any timer configured, this is `Some(0)`: "call me now".
     pub fn poll_timeout(&self) -> Option<u64> {
-        if self.state == State::Closed {
+        if self.phase == Phase::Closed {
             return None;
         }
         let t = &self.timers;
@@ -179,7 +179,7 @@ impl Connection {
     /// Times are milliseconds from any fixed origin; they must not go backwards
     /// (a smaller value is treated as the latest one seen).
     pub fn handle_timeout(&mut self, now: u64) {
-        if self.state == State::Closed {
+        if self.phase == Phase::Closed {
             return;
         }
         let now = self.timers.now.map_or(now, |prev| prev.max(now));
@@ -193,7 +193,7 @@ impl Connection {
         }
         while let Some(expired) = self.next_expired(now) {
             self.on_expired(expired, now);
-            if self.state == State::Closed {
+            if self.phase == Phase::Closed {
                 return;
             }
         }
@@ -201,12 +201,12 @@ impl Connection {
 
     fn start_clock(&mut self, now: u64) {
         let t = &mut self.timers;
-        match self.state {
-            State::Connecting => {
+        match self.phase {
+            Phase::Connecting => {
                 t.handshake_deadline = t.handshake_timeout.map(|h| now.saturating_add(h))
             }
-            State::Open => t.arm_open(now),
-            State::Closing if t.close_pending => {
+            Phase::Open => t.arm_open(now),
+            Phase::CloseSent | Phase::AwaitingEof if t.close_pending => {
                 t.close_deadline = t.close_timeout.map(|c| now.saturating_add(c))
             }
             _ => {}
@@ -241,12 +241,11 @@ impl Connection {
             }
             Expired::Close => {
                 self.timers.close_deadline = None;
-                if self.awaiting_eof {
+                if self.phase == Phase::AwaitingEof {
                     // The closing handshake completed; the server just never dropped the
                     // transport (RFC 6455 §7.1.1 lets the client close it now).
                     self.finish(true);
                 } else {
-                    self.failed = true;
                     self.events
                         .push_back(crate::event::Event::Failed(Error::CloseTimeout));
                     self.finish(false);
@@ -267,10 +266,7 @@ impl Connection {
             Expired::Ping => {
                 let t = &mut self.timers;
                 t.next_ping = t.ping_interval.map(|i| now.saturating_add(i.max(1)));
-                if t.ping_payload.is_some()
-                    || self.state != State::Open
-                    || self.close_sent.is_some()
-                {
+                if t.ping_payload.is_some() || self.phase != Phase::Open {
                     return; // one keepalive ping outstanding at a time
                 }
                 t.ping_counter = t.ping_counter.wrapping_add(1);
