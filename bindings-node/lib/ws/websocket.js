@@ -481,9 +481,14 @@ class WebSocket extends EventEmitter {
       return;
     }
     const buf = toBuffer(data);
-    if (buf.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
-    if (kind === 'ping') this._conn.ping(buf);
-    else this._conn.pong(buf);
+    try {
+      if (kind === 'ping') this._conn.ping(buf);
+      else this._conn.pong(buf);
+    } catch (err) {
+      // The engine's rule (RFC 6455 5.5: control payloads are at most 125 bytes), ws's error type.
+      if (err.kind === 'control_payload_too_long') throw new RangeError('The data size must not be greater than 125 bytes');
+      throw err;
+    }
     if (cb) {
       if (this._callbacks === null) this._callbacks = [cb];
       else this._callbacks.push(cb);
