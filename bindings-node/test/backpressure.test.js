@@ -137,3 +137,26 @@ test('many large sends in one tick to a peer that does not read stay bounded too
   await once(ws, 'close');
   await new Promise((resolve) => wss.close(resolve));
 });
+
+test('a refused send with no callback and no error listener closes the connection (1011), the server lives', async () => {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', maxOutputBuffer: 1 << 20, closeTimeout: 300 });
+  await listening(wss);
+  const client = net.connect(wss.address().port, '127.0.0.1');
+  client.write(
+    'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`
+  );
+  client.once('data', () => client.pause());
+  const [ws] = await once(wss, 'connection');
+  const payload = Buffer.alloc(256 << 10, 7);
+  for (let i = 0; i < 64 && ws.readyState === ws.OPEN; i++) {
+    ws.send(payload);
+    await tick();
+  }
+  assert.strictEqual(ws.readyState, ws.CLOSING);
+  // The peer never reads our close frame: the engine's close timeout ends the connection.
+  const [code] = await once(ws, 'close');
+  assert.strictEqual(typeof code, 'number');
+  client.destroy();
+  await new Promise((resolve) => wss.close(resolve));
+});

@@ -373,3 +373,40 @@ test('text messages kept by the application stay intact (ASCII text shares slabs
   await once(client, 'close');
   await closeServer(wss);
 });
+
+test('client argument errors are the ones ws throws (URL, fragment, subprotocols, ping size)', async () => {
+  const cases = [
+    ['not a url', undefined],
+    ['ftp://127.0.0.1/', undefined],
+    ['ws://127.0.0.1:1/#frag', undefined],
+    ['ws://127.0.0.1:1/', ['a b']],
+    ['ws://127.0.0.1:1/', ['x', 'x']],
+    ['ws://127.0.0.1:1/', ['']],
+  ];
+  for (const [url, protocols] of cases) {
+    let theirs;
+    let ours;
+    try {
+      new WS(url, protocols);
+    } catch (e) {
+      theirs = e.constructor.name;
+    }
+    try {
+      new WebSocket(url, protocols);
+    } catch (e) {
+      ours = e.constructor.name;
+    }
+    assert.strictEqual(theirs, 'SyntaxError', url);
+    assert.strictEqual(ours, theirs, `${url} ${protocols}`);
+  }
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await listening(wss);
+  const ws = new WebSocket(`ws://127.0.0.1:${wss.address().port}/`, ['x', 'X']); // exact match: distinct
+  await once(ws, 'open');
+  assert.strictEqual(ws.protocol, 'x');
+  assert.throws(() => ws.ping(Buffer.alloc(126)), RangeError);
+  ws.ping(Buffer.alloc(125));
+  ws.close();
+  await once(ws, 'close');
+  await closeServer(wss);
+});

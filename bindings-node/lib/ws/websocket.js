@@ -26,9 +26,9 @@ const now = () => performance.now();
 // own bound, maxOutputBuffer, then refuses sends).
 const WRITE_BOUND = 1 << 20;
 
-// Error kinds the engine raises when the peer merely went away: ws reports those as a
-// 1006 close without an 'error' event.
-const QUIET_KINDS = new Set(['unexpected_eof']);
+// Error kinds the engine raises when the peer merely went away or did not finish the closing
+// handshake in time: ws reports those as a close (1006) without an 'error' event.
+const QUIET_KINDS = new Set(['unexpected_eof', 'close_timeout']);
 
 function notOpenError(state) {
   return new Error(`WebSocket is not open: readyState ${state} (${READY_STATES[state]})`);
@@ -441,9 +441,24 @@ class WebSocket extends EventEmitter {
     this._pendingBytes += out.length;
   }
 
+  /**
+   * A refused send without a callback: an 'error' event if someone listens; otherwise the
+   * connection is closed with 1011 rather than the process being killed by an unhandled error
+   * (a slow peer must not take a server down).
+   */
   _emitSendError(err) {
     if (this.listenerCount('error') > 0) this.emit('error', err);
-    else throw err;
+    else if (this._readyState === OPEN) {
+      this._readyState = CLOSING;
+      try {
+        this._conn.closeWith(1011, 'send refused');
+      } catch {
+        this._socket.destroy(); // not even a close frame fits: end it at once
+        return;
+      }
+      this._scheduleFlush();
+      this._arm();
+    }
   }
 
   _sendAfterClose(data, cb) {
@@ -466,9 +481,14 @@ class WebSocket extends EventEmitter {
       return;
     }
     const buf = toBuffer(data);
-    if (buf.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
-    if (kind === 'ping') this._conn.ping(buf);
-    else this._conn.pong(buf);
+    try {
+      if (kind === 'ping') this._conn.ping(buf);
+      else this._conn.pong(buf);
+    } catch (err) {
+      // The engine's rule (RFC 6455 5.5: control payloads are at most 125 bytes), ws's error type.
+      if (err.kind === 'control_payload_too_long') throw new RangeError('The data size must not be greater than 125 bytes');
+      throw err;
+    }
     if (cb) {
       if (this._callbacks === null) this._callbacks = [cb];
       else this._callbacks.push(cb);
