@@ -163,7 +163,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
 
     /// Waits while queued output is above the high-water mark, writing it meanwhile.
     pub(crate) fn poll_ready_send(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if self.finished || !matches!(self.conn.state(), State::Open) {
+        // Not the state: after the peer's close frame or a failure, answers to the messages
+        // that came before it may still be sent (the engine fences its close frame behind
+        // them); the engine refuses a send that is too late, and `start_send` reports it.
+        if self.finished {
             return Poll::Ready(Err(Error::ConnectionClosed));
         }
         if self.conn.is_writable() {
@@ -241,6 +244,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     } else {
                         self.conn.receive(buf.filled());
                     }
+                    let now = self.now_ms();
+                    self.conn.handle_timeout(now);
+                }
+                // A TLS peer that closed without close_notify: the WebSocket closing
+                // handshake, not TLS, says whether the end was clean (RFC 6455 §7.1.1), so
+                // this is an end of input like any other and the engine judges it.
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    self.read_done = true;
+                    self.conn.receive_eof();
                     let now = self.now_ms();
                     self.conn.handle_timeout(now);
                 }
