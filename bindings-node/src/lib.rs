@@ -26,6 +26,9 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
+mod describe;
+use describe::{describe_frequent, Describe};
+
 use wsengine::{
     AcceptOptions, ClientOptions, CloseInfo, Config, Connection, DataKind, Delivery, Event, Header,
     OpenOptions, OsRandom, ProxyOptions, Request, Role, Side, State,
@@ -39,15 +42,8 @@ const F_OVERFLOW: u32 = 8;
 const F_OUTPUT: u32 = 16;
 const F_ARRAY: u32 = 32;
 
-const T_TEXT: u32 = 1; // start16, end16
-const T_BINARY: u32 = 2; // start, end
-const T_CHUNK_TEXT: u32 = 3; // flags, start16, end16
-const T_CHUNK_BYTES: u32 = 4; // flags, start, end
-const T_PING: u32 = 5; // start, end
-const T_PONG: u32 = 6; // start, end
+// The frequent events' codes: describe.rs. Node's rare events:
 const T_OBJECT: u32 = 7; // index into the returned array
-const T_WRITABLE: u32 = 8;
-const T_PROXY_CONNECTED: u32 = 9;
 
 /// Buffers up to this size are copied into V8-owned memory; larger ones are handed over.
 const COPY_LIMIT: usize = 64 * 1024;
@@ -524,6 +520,37 @@ struct Collector {
     desc: Vec<u32>,
 }
 
+impl Describe for Collector {
+    fn desc(&mut self) -> &mut Vec<u32> {
+        &mut self.desc
+    }
+
+    fn push_text(&mut self, bytes: &[u8]) -> (u32, u32) {
+        self.push_text_units(bytes)
+    }
+
+    fn push_text_owned(&mut self, s: String) -> (u32, u32) {
+        if !self.has_text && s.len() > 4096 && s.is_ascii() {
+            // Take a large ASCII message without copying it.
+            self.text8 = s.into_bytes();
+            self.has_text = true;
+            return (0, self.text8.len() as u32);
+        }
+        self.push_text_units(s.as_bytes())
+    }
+
+    fn push_blob(&mut self, bytes: Vec<u8>) -> (u32, u32) {
+        let start = self.blob.len();
+        if start == 0 && bytes.len() > COPY_LIMIT {
+            self.blob = bytes;
+        } else {
+            self.blob.extend_from_slice(&bytes);
+        }
+        self.has_blob = true;
+        (start as u32, self.blob.len() as u32)
+    }
+}
+
 impl Collector {
     fn reset(&mut self) {
         self.text8.clear();
@@ -552,8 +579,8 @@ impl Collector {
         }
     }
 
-    /// `bytes` must be valid UTF-8.
-    fn push_text(&mut self, bytes: &[u8]) -> (u32, u32) {
+    /// `bytes` must be valid UTF-8: latin1 while every text is ASCII, then UTF-16.
+    fn push_text_units(&mut self, bytes: &[u8]) -> (u32, u32) {
         let start = self.units();
         if !self.wide {
             if bytes.is_ascii() {
@@ -570,27 +597,6 @@ impl Collector {
         }
         self.has_text = true;
         (start as u32, self.units() as u32)
-    }
-
-    fn push_text_owned(&mut self, s: String) -> (u32, u32) {
-        if !self.has_text && s.len() > 4096 && s.is_ascii() {
-            // Take a large ASCII message without copying it.
-            self.text8 = s.into_bytes();
-            self.has_text = true;
-            return (0, self.text8.len() as u32);
-        }
-        self.push_text(s.as_bytes())
-    }
-
-    fn push_blob(&mut self, bytes: Vec<u8>) -> (u32, u32) {
-        let start = self.blob.len();
-        if start == 0 && bytes.len() > COPY_LIMIT {
-            self.blob = bytes;
-        } else {
-            self.blob.extend_from_slice(&bytes);
-        }
-        self.has_blob = true;
-        (start as u32, self.blob.len() as u32)
     }
 }
 
@@ -652,42 +658,10 @@ unsafe fn describe(
         desc.extend_from_slice(&[T_OBJECT, objs.len() as u32]);
         objs.push(o);
     };
+    let Some(ev) = describe_frequent(c, ev, raw_text_chunks) else {
+        return Ok(());
+    };
     match ev {
-        Event::Text(s) => {
-            let (a, b) = c.push_text_owned(s);
-            c.desc.extend_from_slice(&[T_TEXT, a, b]);
-        }
-        Event::Binary(v) => {
-            let (a, b) = c.push_blob(v);
-            c.desc.extend_from_slice(&[T_BINARY, a, b]);
-        }
-        Event::Chunk(ch) => {
-            let flags =
-                ch.first as u32 | (ch.last as u32) << 1 | ((ch.kind == DataKind::Text) as u32) << 2;
-            if ch.kind == DataKind::Text && !raw_text_chunks {
-                // Validated UTF-8 ending on a character boundary (core guarantee).
-                if std::str::from_utf8(&ch.data).is_ok() {
-                    let (a, b) = c.push_text(&ch.data);
-                    c.desc.extend_from_slice(&[T_CHUNK_TEXT, flags, a, b]);
-                } else {
-                    let (a, b) = c.push_blob(ch.data);
-                    c.desc.extend_from_slice(&[T_CHUNK_BYTES, flags, a, b]);
-                }
-            } else {
-                let (a, b) = c.push_blob(ch.data);
-                c.desc.extend_from_slice(&[T_CHUNK_BYTES, flags, a, b]);
-            }
-        }
-        Event::Ping(v) => {
-            let (a, b) = c.push_blob(v);
-            c.desc.extend_from_slice(&[T_PING, a, b]);
-        }
-        Event::Pong(v) => {
-            let (a, b) = c.push_blob(v);
-            c.desc.extend_from_slice(&[T_PONG, a, b]);
-        }
-        Event::Writable => c.desc.push(T_WRITABLE),
-        Event::ProxyConnected => c.desc.push(T_PROXY_CONNECTED),
         Event::Request(r) => object(objs, &mut c.desc, request_object(env, "request", &r)?),
         Event::HttpRequest(r) => object(objs, &mut c.desc, request_object(env, "httpRequest", &r)?),
         Event::Open(op) => {
@@ -1194,7 +1168,7 @@ pub fn deflate_supported() -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{utf8_to_utf16, Collector};
+    use super::{utf8_to_utf16, Collector, Describe};
 
     #[test]
     fn transcodes_like_std() {

@@ -25,24 +25,21 @@ use wsengine::{
     OpenOptions, ProxyOptions, Request, Role, Side, State,
 };
 
+// The event description shared with the Node binding (decoded by bindings-node/lib/engine.js).
+#[path = "../../bindings-node/src/describe.rs"]
+mod describe;
 mod inspect;
 mod json;
 mod random;
 
 pub use inspect::Inspector;
 
+use describe::{describe_frequent, Describe};
 use json::Json;
 
 // ---- description format (shared with lib/api.js) ----
-const T_TEXT: u32 = 1; // start16, end16 (text)
-const T_BINARY: u32 = 2; // start, end (blob)
-const T_CHUNK_TEXT: u32 = 3; // flags, start16, end16 (text)
-const T_CHUNK_BYTES: u32 = 4; // flags, start, end (blob)
-const T_PING: u32 = 5; // start, end (blob)
-const T_PONG: u32 = 6; // start, end (blob)
+// The frequent events' codes: bindings-node/src/describe.rs (shared). The rare ones, as JSON:
 const T_OBJECT: u32 = 7; // start16, end16 (JSON in text)
-const T_WRITABLE: u32 = 8;
-const T_PROXY_CONNECTED: u32 = 9;
 const T_REJECTED: u32 = 12; // start16, end16 (JSON in text), body start, end (blob)
 const T_FAILED: u32 = 13; // start16, end16 (JSON in text)
 
@@ -305,17 +302,9 @@ struct Collector {
     desc: Vec<u32>,
 }
 
-impl Collector {
-    fn reset(&mut self) {
-        for v in [&mut self.text, &mut self.blob] {
-            v.clear();
-            if v.capacity() > (1 << 20) {
-                *v = Vec::new();
-            }
-        }
-        self.text_units = 0;
-        self.text_ascii = true;
-        self.desc.clear();
+impl Describe for Collector {
+    fn desc(&mut self) -> &mut Vec<u32> {
+        &mut self.desc
     }
 
     /// Appends valid UTF-8; returns its UTF-16 range in the decoded text.
@@ -356,6 +345,20 @@ impl Collector {
         }
         (start as u32, self.blob.len() as u32)
     }
+}
+
+impl Collector {
+    fn reset(&mut self) {
+        for v in [&mut self.text, &mut self.blob] {
+            v.clear();
+            if v.capacity() > (1 << 20) {
+                *v = Vec::new();
+            }
+        }
+        self.text_units = 0;
+        self.text_ascii = true;
+        self.desc.clear();
+    }
 
     fn object(&mut self, tag: u32, json: &Json) {
         let (a, b) = self.push_text(json.as_str().as_bytes());
@@ -363,38 +366,10 @@ impl Collector {
     }
 
     fn describe(&mut self, ev: Event, raw_text_chunks: bool) {
+        let Some(ev) = describe_frequent(self, ev, raw_text_chunks) else {
+            return;
+        };
         match ev {
-            Event::Text(s) => {
-                let (a, b) = self.push_text_owned(s);
-                self.desc.extend_from_slice(&[T_TEXT, a, b]);
-            }
-            Event::Binary(v) => {
-                let (a, b) = self.push_blob(v);
-                self.desc.extend_from_slice(&[T_BINARY, a, b]);
-            }
-            Event::Chunk(ch) => {
-                let text = ch.kind == DataKind::Text;
-                let flags = ch.first as u32 | (ch.last as u32) << 1 | (text as u32) << 2;
-                // Text chunks are validated UTF-8 ending on a character boundary (core
-                // guarantee) unless `ignoreUtf8Errors`, where they are raw bytes.
-                if text && !raw_text_chunks && std::str::from_utf8(&ch.data).is_ok() {
-                    let (a, b) = self.push_text(&ch.data);
-                    self.desc.extend_from_slice(&[T_CHUNK_TEXT, flags, a, b]);
-                } else {
-                    let (a, b) = self.push_blob(ch.data);
-                    self.desc.extend_from_slice(&[T_CHUNK_BYTES, flags, a, b]);
-                }
-            }
-            Event::Ping(v) => {
-                let (a, b) = self.push_blob(v);
-                self.desc.extend_from_slice(&[T_PING, a, b]);
-            }
-            Event::Pong(v) => {
-                let (a, b) = self.push_blob(v);
-                self.desc.extend_from_slice(&[T_PONG, a, b]);
-            }
-            Event::Writable => self.desc.push(T_WRITABLE),
-            Event::ProxyConnected => self.desc.push(T_PROXY_CONNECTED),
             Event::Request(r) => self.object(T_OBJECT, &request_json("request", &r)),
             Event::HttpRequest(r) => self.object(T_OBJECT, &request_json("httpRequest", &r)),
             Event::Open(op) => {
