@@ -97,18 +97,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Incoming<S> {
     }
 
     /// Accepts the upgrade with the defaults (the first of `Config::protocols` the client
-    /// offered; permessage-deflate if configured and offered) and writes the 101 response.
+    /// offered; permessage-deflate if configured and offered); see [`Incoming::accept_with`].
     pub async fn accept(self) -> Result<WebSocket<S>, Error> {
         self.accept_with(AcceptOptions::default()).await
     }
 
     /// Accepts the upgrade with a chosen subprotocol and extra response headers.
+    ///
+    /// The 101 response is written when the socket is first polled (read, flushed or sent
+    /// on), not here: frames that came with the request are already in the engine, and if
+    /// they end with a close frame or a protocol error, the engine's close frame must stay
+    /// behind the answers the application gives to the messages before it.
     pub async fn accept_with(mut self, options: AcceptOptions) -> Result<WebSocket<S>, Error> {
         if !self.upgrade {
             return Err(Error::NotWebSocket);
         }
         self.driver.conn.accept(options).map_err(Error::Usage)?;
-        poll_fn(|cx| self.driver.poll_flush_out(cx)).await?;
         Ok(WebSocket::from_driver(self.driver))
     }
 
