@@ -27,9 +27,14 @@ where
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
         let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
-        println!("listening on ws://{}/", listener.local_addr().expect("address"));
+        println!(
+            "listening on ws://{}/",
+            listener.local_addr().expect("address")
+        );
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { continue };
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
             let _ = tcp.set_nodelay(true);
             tokio::task::spawn_local(serve(tcp));
         }

@@ -5,7 +5,9 @@ use futures_util::{StreamExt, TryStreamExt};
 
 fn main() {
     bench_peers::run(|tcp| async move {
-        let Ok((_request, ws)) = tokio_websockets::ServerBuilder::new().accept(tcp).await else { return };
+        let Ok((_request, ws)) = tokio_websockets::ServerBuilder::new().accept(tcp).await else {
+            return;
+        };
         let (sink, stream) = ws.split();
         let _ = stream
             .try_filter(|m| std::future::ready(m.is_text() || m.is_binary()))
