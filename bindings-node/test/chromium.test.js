@@ -3,37 +3,17 @@
 // Node server (the http-server example), driven by playwright-core.
 const test = require('node:test');
 const assert = require('node:assert');
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
 const httpServer = require('../examples/http-server.js');
 const { deflateSupported } = require('..');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const skip = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`;
-
-test('Chromium WebSocket <-> wsengine server', { skip, timeout: 60000 }, async () => {
+test('Chromium WebSocket <-> wsengine server', { timeout: 60000 }, async () => {
   const { chromium } = require('playwright-core');
+  const { launchChromium } = await import('../../tests/chromium.mjs');
   const server = await httpServer.start({ options: { deflate: deflateSupported } });
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsengine-chromium-'));
   let browser;
   try {
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    // The fresh --user-data-dir is given as launchPersistentContext's first argument.
-    const page = await browser.newPage();
+    browser = await launchChromium(chromium);
+    const page = await browser.context.newPage();
     const base = `127.0.0.1:${server.address().port}`;
     await page.goto(`http://${base}/`);
     const result = await page.evaluate(async (base) => {
@@ -70,6 +50,5 @@ test('Chromium WebSocket <-> wsengine server', { skip, timeout: 60000 }, async (
   } finally {
     if (browser) await browser.close();
     server.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
   }
 });

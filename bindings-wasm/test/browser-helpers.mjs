@@ -2,11 +2,11 @@
 // Debian Chromium driven by playwright-core, for the browser tests.
 import http from 'node:http';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { launchChromium as launchShared } from '../../tests/chromium.mjs';
 
 const require = createRequire(import.meta.url);
 export const pkgDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,30 +63,7 @@ export async function startServer() {
   };
 }
 
-/** Debian's Chromium, headless, fresh profile, no outside network. */
-export async function launchChromium() {
-  const { chromium } = require('playwright-core');
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wsengine-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    timeout: 60_000,
-  });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
-  };
+/** Debian's Chromium, headless, fresh profile, no outside network (tests/chromium.mjs). */
+export function launchChromium() {
+  return launchShared(require('playwright-core').chromium);
 }

@@ -4,12 +4,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { chromium } from 'playwright-core';
+import { launchChromium } from '../chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The demo: wsengine-tokio's `demo` example (integrations/tokio/examples/demo).
@@ -108,15 +107,9 @@ test('chat relays between ws clients', async () => {
 });
 
 test('Chromium chats through the demo page', async () => {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsengine-chromium-'));
-  const browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium(chromium);
   try {
-    const page = await browser.newPage();
+    const page = await browser.context.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('open'));
     const status = await page.textContent('#status');
@@ -144,6 +137,5 @@ test('Chromium chats through the demo page', async () => {
     peer.close();
   } finally {
     await browser.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
   }
 });

@@ -9,12 +9,12 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http2 from 'node:http2';
-import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { chromium } from 'playwright-core';
+import { launchChromium } from '../chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..', '..');
@@ -152,18 +152,10 @@ test('the same route over HTTP/1.1 with Node ws', async () => {
 });
 
 test('Chromium: the page over HTTPS echoes through its WebSocket; over plain HTTP too', async () => {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsengine-chromium-'));
-  const browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    ignoreHTTPSErrors: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--ignore-certificate-errors'],
-  });
+  const browser = await launchChromium(chromium, { insecureCerts: true });
   try {
     const before = await (await fetch(`${httpUrl}/stats`)).json();
-    const page = await browser.newPage();
+    const page = await browser.context.newPage();
     const response = await page.goto(`${httpsUrl}/`);
     assert.equal(response.status(), 200);
     await page.waitForFunction(() => document.title !== 'wsengine axum echo', null, { timeout: 15000 });
@@ -173,7 +165,7 @@ test('Chromium: the page over HTTPS echoes through its WebSocket; over plain HTT
     // server advertised SETTINGS_ENABLE_CONNECT_PROTOCOL on it.
     assert.equal(after.http2 - before.http2, 1, 'the WebSocket went over HTTP/2');
     assert.equal(after.http1 - before.http1, 0);
-    const plain = await browser.newPage();
+    const plain = await browser.context.newPage();
     await plain.goto(`${httpUrl}/`);
     await plain.waitForFunction(() => document.title !== 'wsengine axum echo', null, { timeout: 15000 });
     assert.equal(await plain.title(), 'echo ok');

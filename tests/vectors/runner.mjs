@@ -1,6 +1,7 @@
 // Runs the shared vectors (tests/vectors/*.json, format in tests/vectors/README.md) against
-// a wsengine API object (Node binding, wasm under Node, or wasm in a browser page).
-// No Node-only code here: the Chromium test imports this file in a page.
+// a wsengine JS API object: the Node binding, the wasm build under Node, or the wasm build in a
+// browser page. No Node-only code here: the Chromium test imports this file in a page
+// (node-tests.mjs registers the cases with node:test for the two Node suites).
 
 const hexOf = (u8) => Array.from(u8, (b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -56,6 +57,7 @@ export function eventJson(e) {
     case 'closeReceived':
       return { type: 'close_received', code: e.code, reason: e.reason };
     case 'failed':
+      if (!(e.error instanceof Error)) return { type: 'failed without a JS Error' };
       return { type: 'failed', kind: e.error.kind, close_code: e.error.closeCode };
     case 'closed':
       return { type: 'closed', code: e.code, reason: e.reason, was_clean: e.wasClean };
