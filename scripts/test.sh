@@ -45,6 +45,8 @@ step "bindings-python" bash bindings-python/test.sh
 step "load: 10,000 connections to the Python example server" target/python-venv/bin/python tests/load/load_test.py
 step "bindings-node" bash bindings-node/test.sh
 step "bindings-wasm" bash bindings-wasm/test.sh
+step "one version for every package; cargo doc without warnings" bash -c 'python3 scripts/version.py && RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --quiet'
+step "release artifacts: make dist, each installed as users get it (no cargo on PATH) and echoed" bash scripts/dist/test.sh
 step "conformance (Autobahn-style, every server and client)" bash tests/conformance/run.sh
 step "bench-e2e smoke: the load generator checks every echo (demo, Socket.IO, wss, injected faults)" bash bench-e2e/smoke.sh
 step "fuzz smoke" bash fuzz/test.sh

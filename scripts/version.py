@@ -5,7 +5,8 @@
     python3 scripts/version.py set X.Y.Z  write X.Y.Z there and into every follower
 
 Followers: the npm packages' package.json and package-lock.json (wsengine, wsengine-wasm), the
-wasm crate (its own workspace, so it cannot inherit) and CHANGELOG.md's newest section. The
+wasm crate (its own workspace, so it cannot inherit), CHANGELOG.md's newest section, and (checked
+only, `set` leaves them to you) the `version` of a workspace crate's dependency on wsengine. The
 Python package takes the version from Cargo through maturin (pyproject `dynamic = ["version"]`),
 the Rust crates inherit it, and the npm platform packages are written by scripts/dist.sh.
 """
@@ -35,6 +36,18 @@ def followers():
             out.append((lock, data.get("version"), lock_version))
     wasm = ROOT / "bindings-wasm" / "Cargo.toml"
     out.append((wasm, tomllib.loads(wasm.read_text())["package"]["version"], cargo_version))
+    # Workspace crates that depend on the core with a version as well as a path (needed to
+    # publish them): that version must be the core's.
+    members = tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]["members"]
+    for member in members:
+        manifest = ROOT / member / "Cargo.toml"
+        if not manifest.exists():
+            continue
+        data = tomllib.loads(manifest.read_text())
+        for table in ("dependencies", "dev-dependencies", "build-dependencies"):
+            dep = data.get(table, {}).get("wsengine")
+            if isinstance(dep, dict) and "version" in dep:
+                out.append((manifest, dep["version"].lstrip("=^"), None))
     changelog = ROOT / "CHANGELOG.md"
     m = re.search(rf"^## \[?({SEMVER})\]?", changelog.read_text(), re.M)
     out.append((changelog, m.group(1) if m else None, None))
