@@ -5,8 +5,13 @@
 
 const path = require('path');
 
+/**
+ * The native module: wsengine.node beside this file (built from source, or copied there by
+ * the install script), else the prebuilt platform package npm chose through
+ * optionalDependencies (napi-rs style), so an install with --ignore-scripts still works.
+ */
 function loadNative() {
-  const candidates = [path.join(__dirname, 'wsengine.node')];
+  const candidates = [path.join(__dirname, 'wsengine.node'), `wsengine-${require('./lib/platform.js').platformTriple()}`];
   let lastError;
   for (const file of candidates) {
     try {

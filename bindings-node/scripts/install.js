@@ -14,14 +14,7 @@ const path = require('path');
 const root = path.resolve(__dirname, '..');
 const dest = path.join(root, 'wsengine.node');
 
-/** The platform package's suffix for this machine, as napi-rs names them. */
-function platformTriple() {
-  const { platform, arch } = process;
-  if (platform !== 'linux') return `${platform}-${arch}`;
-  const report = process.report && typeof process.report.getReport === 'function' ? process.report.getReport() : null;
-  const glibc = report && report.header && report.header.glibcVersionRuntime;
-  return `linux-${arch}-${glibc ? 'gnu' : 'musl'}`;
-}
+const { platformTriple } = require('../lib/platform.js');
 
 /** Path of the prebuilt module if its platform package is installed and the module loads. */
 function prebuilt(triple) {
