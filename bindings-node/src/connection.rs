@@ -1,0 +1,436 @@
+//! `NativeConnection`: the engine's calls for `lib/engine.js`.
+
+use super::*;
+
+/// The connection class used by `index.js` (see the module documentation for the format).
+#[napi]
+pub struct NativeConnection {
+    conn: Connection,
+    c: Collector,
+}
+
+pub(crate) fn role_from(env: &Env, role: &str) -> Result<Role> {
+    match role {
+        "server" => Ok(Role::Server),
+        "client" => Ok(Role::Client),
+        _ => Err(invalid_input(env, "role must be 'client' or 'server'")),
+    }
+}
+
+pub(crate) fn state_name(s: State) -> &'static str {
+    match s {
+        State::Connecting => "connecting",
+        State::Open => "open",
+        State::Closing => "closing",
+        State::Closed => "closed",
+    }
+}
+
+pub(crate) fn time(now: f64) -> u64 {
+    if now.is_finite() && now > 0.0 {
+        now as u64
+    } else {
+        0
+    }
+}
+
+pub(crate) fn code16(env: &Env, code: f64, kind: &str) -> Result<u16> {
+    if code.fract() == 0.0 && (0.0..=65535.0).contains(&code) {
+        Ok(code as u16)
+    } else {
+        Err(throw_raw(
+            env,
+            kind,
+            &format!("close code {code} is not valid"),
+            1006,
+        ))
+    }
+}
+
+#[napi]
+impl NativeConnection {
+    fn wrap(conn: Connection) -> Self {
+        let mut c = Collector::default();
+        c.reset();
+        NativeConnection { conn, c }
+    }
+
+    /// A server connection: it reads the client's HTTP request first.
+    #[napi(factory)]
+    pub fn server(env: Env, options: Option<Object>) -> Result<Self> {
+        let config = config_from(&env, options)?;
+        Connection::server(config)
+            .map(Self::wrap)
+            .map_err(|e| throw(&env, &e))
+    }
+
+    /// A client connection for `url`; its upgrade request is queued as output at once.
+    #[napi(factory)]
+    pub fn client(env: Env, url: String, options: Option<Object>) -> Result<Self> {
+        let mut opts = ClientOptions {
+            url,
+            ..Default::default()
+        };
+        if let Some(o) = &options {
+            opts.origin = get_string(&env, o, "origin")?;
+            if let Some(flat) = get_strings(&env, o, "headers")? {
+                opts.headers = headers_from_flat(&env, flat)?;
+            }
+            if get_bool(&env, o, "proxy")? == Some(true) {
+                let headers = match get_strings(&env, o, "proxyHeaders")? {
+                    Some(flat) => headers_from_flat(&env, flat)?,
+                    None => Vec::new(),
+                };
+                opts.proxy = Some(ProxyOptions {
+                    authorization: get_string(&env, o, "proxyAuthorization")?,
+                    headers,
+                });
+            }
+        }
+        let config = config_from(&env, options)?;
+        Connection::client(config, opts, Box::new(OsRandom))
+            .map(Self::wrap)
+            .map_err(|e| throw(&env, &e))
+    }
+
+    /// An already-open connection (RFC 8441 / RFC 9220 post-handshake mode).
+    #[napi(factory)]
+    pub fn open(env: Env, role: String, options: Option<Object>) -> Result<Self> {
+        let role = role_from(&env, &role)?;
+        let mut opts = OpenOptions::default();
+        if let Some(o) = &options {
+            opts.protocol = get_string(&env, o, "protocol")?;
+            opts.extensions = get_string(&env, o, "extensions")?;
+        }
+        let config = config_from(&env, options)?;
+        let random: Option<Box<dyn wsengine::RandomSource>> = match role {
+            Role::Client => Some(Box::new(OsRandom)),
+            Role::Server => None,
+        };
+        Connection::open(role, config, opts, random)
+            .map(Self::wrap)
+            .map_err(|e| throw(&env, &e))
+    }
+
+    /// Every pending event, described for `index.js` in one crossing. Taking events never
+    /// changes the connection's state (the core's delivery contract).
+    fn collect(&mut self, env: &Env, desc: Unknown) -> Result<Raw> {
+        let raw_env = env.raw();
+        let desc = unsafe { u32_slice(raw_env, desc.raw())? };
+        let raw_text_chunks = self.conn.config().ignore_utf8_errors;
+        self.c.reset();
+        let mut objs: Vec<sys::napi_value> = Vec::new();
+        let c = &mut self.c;
+        let mut result = Ok(());
+        let conn = &mut self.conn;
+        for ev in core::iter::from_fn(|| conn.poll_event()) {
+            if result.is_ok() {
+                result = unsafe { describe(raw_env, c, &mut objs, ev, raw_text_chunks) };
+            }
+        }
+        result?;
+        let mut flags = 0;
+        if self.c.has_text {
+            flags |= F_TEXT;
+        }
+        if self.c.has_blob {
+            flags |= F_BLOB;
+        }
+        if !objs.is_empty() {
+            flags |= F_OBJECTS;
+        }
+        if self.conn.buffered_amount() > 0 {
+            flags |= F_OUTPUT;
+        }
+        let n = self.c.desc.len();
+        let overflow = desc.len() < 2 || n > desc.len() - 2;
+        if overflow {
+            flags |= F_OVERFLOW;
+        }
+        if flags & (F_OBJECTS | F_OVERFLOW) != 0 || (self.c.has_text && self.c.has_blob) {
+            flags |= F_ARRAY;
+        }
+        if desc.len() >= 2 {
+            desc[0] = flags;
+            desc[1] = n as u32;
+            if !overflow {
+                desc[2..2 + n].copy_from_slice(&self.c.desc);
+            }
+        }
+        unsafe {
+            let text = if self.c.has_text {
+                let mut v = ptr::null_mut();
+                if self.c.wide {
+                    let t = &self.c.text16;
+                    check(sys::napi_create_string_utf16(
+                        raw_env,
+                        t.as_ptr(),
+                        t.len() as isize,
+                        &mut v,
+                    ))?;
+                } else {
+                    let t = &self.c.text8;
+                    check(sys::napi_create_string_latin1(
+                        raw_env,
+                        t.as_ptr().cast(),
+                        t.len() as isize,
+                        &mut v,
+                    ))?;
+                }
+                Some(v)
+            } else {
+                None
+            };
+            let blob = if self.c.has_blob {
+                Some(js_buffer(raw_env, &mut self.c.blob)?)
+            } else {
+                None
+            };
+            if flags & F_ARRAY == 0 {
+                return Ok(Raw(match (text, blob) {
+                    (Some(t), _) => t,
+                    (None, Some(b)) => b,
+                    (None, None) => js_undefined(raw_env)?,
+                }));
+            }
+            let undef = js_undefined(raw_env)?;
+            let overflow_desc = if overflow {
+                let mut data = ptr::null_mut();
+                let mut ab = ptr::null_mut();
+                check(sys::napi_create_arraybuffer(
+                    raw_env,
+                    n * 4,
+                    &mut data,
+                    &mut ab,
+                ))?;
+                if n > 0 {
+                    ptr::copy_nonoverlapping(self.c.desc.as_ptr(), data as *mut u32, n);
+                }
+                ab
+            } else {
+                undef
+            };
+            let mut items = Vec::with_capacity(3 + objs.len());
+            items.push(text.unwrap_or(undef));
+            items.push(blob.unwrap_or(undef));
+            items.push(overflow_desc);
+            items.extend_from_slice(&objs);
+            Ok(Raw(js_array(raw_env, &items)?))
+        }
+    }
+
+    /// Feeds bytes read from the transport, then (when `now >= 0`) the current time;
+    /// returns every event produced, in the description format. Messages before a failure or
+    /// the peer's close can still be answered until `takeOutput` takes the close frame.
+    #[napi]
+    pub fn receive(&mut self, env: Env, chunk: &[u8], desc: Unknown, now: f64) -> Result<Raw> {
+        self.conn.receive(chunk);
+        if now >= 0.0 {
+            self.conn.handle_timeout(time(now));
+        }
+        self.collect(&env, desc)
+    }
+
+    /// The transport reached end of input.
+    #[napi]
+    pub fn receive_eof(&mut self, env: Env, desc: Unknown, now: f64) -> Result<Raw> {
+        self.conn.receive_eof();
+        if now >= 0.0 {
+            self.conn.handle_timeout(time(now));
+        }
+        self.collect(&env, desc)
+    }
+
+    /// Runs the timers that are due at `now` (milliseconds, any origin).
+    #[napi]
+    pub fn handle_timeout(&mut self, env: Env, now: f64, desc: Unknown) -> Result<Raw> {
+        self.conn.handle_timeout(time(now));
+        self.collect(&env, desc)
+    }
+
+    /// Every event queued so far (e.g. after `accept`).
+    #[napi]
+    pub fn poll_events(&mut self, env: Env, desc: Unknown) -> Result<Raw> {
+        self.collect(&env, desc)
+    }
+
+    /// When `handleTimeout` should next be called, or `null`.
+    #[napi]
+    pub fn next_timeout(&self) -> Option<f64> {
+        self.conn.poll_timeout().map(|t| t as f64)
+    }
+
+    /// Every queued output byte as one Buffer, or `null` when nothing is queued.
+    #[napi]
+    pub fn take_output(&mut self, env: Env) -> Result<Raw> {
+        if self.conn.buffered_amount() == 0 {
+            return unsafe { Ok(Raw(js_null(env.raw())?)) };
+        }
+        let mut bytes = self.conn.take_output();
+        unsafe { Ok(Raw(js_buffer(env.raw(), &mut bytes)?)) }
+    }
+
+    /// Records that the transport accepted `n` bytes of `pendingOutput()`.
+    #[napi]
+    pub fn consume_output(&mut self, n: f64) {
+        self.conn
+            .consume_output(if n > 0.0 { n as usize } else { 0 });
+    }
+
+    #[napi]
+    pub fn send_text(&mut self, env: Env, text: String) -> Result<()> {
+        self.conn.send_text(&text).map_err(|e| throw(&env, &e))
+    }
+
+    #[napi]
+    pub fn send_binary(&mut self, env: Env, data: &[u8]) -> Result<()> {
+        self.conn.send_binary(data).map_err(|e| throw(&env, &e))
+    }
+
+    /// `kind`: 0 text, 1 binary.
+    #[napi]
+    pub fn send_fragment(&mut self, env: Env, kind: u32, data: &[u8], fin: bool) -> Result<()> {
+        let kind = if kind == 0 {
+            DataKind::Text
+        } else {
+            DataKind::Binary
+        };
+        self.conn
+            .send_fragment(kind, data, fin)
+            .map_err(|e| throw(&env, &e))
+    }
+
+    #[napi]
+    pub fn ping(&mut self, env: Env, data: &[u8]) -> Result<()> {
+        self.conn.ping(data).map_err(|e| throw(&env, &e))
+    }
+
+    #[napi]
+    pub fn pong(&mut self, env: Env, data: &[u8]) -> Result<()> {
+        self.conn.pong(data).map_err(|e| throw(&env, &e))
+    }
+
+    /// W3C-style close: `code` < 0 means none.
+    #[napi]
+    pub fn close(&mut self, env: Env, code: f64, reason: String) -> Result<()> {
+        let code = if code < 0.0 {
+            None
+        } else {
+            Some(code16(&env, code, "invalid_close_code_for_app")?)
+        };
+        self.conn.close(code, &reason).map_err(|e| throw(&env, &e))
+    }
+
+    /// Close with any code valid on the wire.
+    #[napi]
+    pub fn close_with(&mut self, env: Env, code: f64, reason: String) -> Result<()> {
+        let code = code16(&env, code, "invalid_close_code")?;
+        self.conn
+            .close_with(code, &reason)
+            .map_err(|e| throw(&env, &e))
+    }
+
+    /// `headers`: flat name/value list.
+    #[napi]
+    pub fn accept(
+        &mut self,
+        env: Env,
+        protocol: Option<String>,
+        headers: Vec<String>,
+    ) -> Result<()> {
+        let headers = headers_from_flat(&env, headers)?;
+        self.conn
+            .accept(AcceptOptions { protocol, headers })
+            .map_err(|e| throw(&env, &e))
+    }
+
+    #[napi]
+    pub fn reject(
+        &mut self,
+        env: Env,
+        status: u32,
+        headers: Vec<String>,
+        body: &[u8],
+    ) -> Result<()> {
+        let headers = headers_from_flat(&env, headers)?;
+        let status =
+            u16::try_from(status).map_err(|_| invalid_input(&env, "status out of range"))?;
+        self.conn
+            .reject(status, &headers, body)
+            .map_err(|e| throw(&env, &e))
+    }
+
+    #[napi]
+    pub fn respond(
+        &mut self,
+        env: Env,
+        status: u32,
+        headers: Vec<String>,
+        body: &[u8],
+    ) -> Result<()> {
+        let headers = headers_from_flat(&env, headers)?;
+        let status =
+            u16::try_from(status).map_err(|_| invalid_input(&env, "status out of range"))?;
+        self.conn
+            .respond(status, &headers, body)
+            .map_err(|e| throw(&env, &e))
+    }
+
+    #[napi(getter)]
+    pub fn state(&self) -> &'static str {
+        state_name(self.conn.state())
+    }
+
+    #[napi(getter)]
+    pub fn ready_state(&self) -> u32 {
+        match self.conn.state() {
+            State::Connecting => 0,
+            State::Open => 1,
+            State::Closing => 2,
+            State::Closed => 3,
+        }
+    }
+
+    #[napi(getter)]
+    pub fn role(&self) -> &'static str {
+        match self.conn.role() {
+            Role::Client => "client",
+            Role::Server => "server",
+        }
+    }
+
+    #[napi(getter)]
+    pub fn buffered_amount(&self) -> f64 {
+        self.conn.buffered_amount() as f64
+    }
+
+    #[napi(getter)]
+    pub fn is_writable(&self) -> bool {
+        self.conn.is_writable()
+    }
+
+    #[napi(getter)]
+    pub fn can_send(&self) -> bool {
+        self.conn.can_send()
+    }
+
+    #[napi(getter)]
+    pub fn protocol(&self) -> Option<String> {
+        self.conn.protocol().map(str::to_string)
+    }
+
+    #[napi(getter)]
+    pub fn extensions(&self) -> Option<String> {
+        self.conn.extensions().map(str::to_string)
+    }
+
+    #[napi(getter)]
+    pub fn close_info(&self, env: Env) -> Result<Raw> {
+        unsafe {
+            Ok(Raw(match self.conn.close_info() {
+                Some(i) => close_info_object(env.raw(), None, i)?,
+                None => js_null(env.raw())?,
+            }))
+        }
+    }
+}
