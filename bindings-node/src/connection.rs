@@ -115,11 +115,20 @@ impl NativeConnection {
     /// Every pending event, described for `index.js` in one crossing. Taking events never
     /// changes the connection's state (the core's delivery contract).
     fn collect(&mut self, env: &Env, desc: Unknown) -> Result<Raw> {
+        self.c.reset();
+        self.collect_after(env, desc, Vec::new())
+    }
+
+    /// `collect`, after `objs` and the collector already took the events of a `receive_into`.
+    fn collect_after(
+        &mut self,
+        env: &Env,
+        desc: Unknown,
+        mut objs: Vec<sys::napi_value>,
+    ) -> Result<Raw> {
         let raw_env = env.raw();
         let desc = unsafe { u32_slice(raw_env, desc.raw())? };
         let raw_text_chunks = self.conn.config().ignore_utf8_errors;
-        self.c.reset();
-        let mut objs: Vec<sys::napi_value> = Vec::new();
         let c = &mut self.c;
         let mut result = Ok(());
         let conn = &mut self.conn;
@@ -224,11 +233,23 @@ impl NativeConnection {
     /// the peer's close can still be answered until `takeOutput` takes the close frame.
     #[napi]
     pub fn receive(&mut self, env: Env, chunk: &[u8], desc: Unknown, now: f64) -> Result<Raw> {
-        self.conn.receive(chunk);
+        // Whole messages are lent (no allocation per message) and large binary ones are
+        // received straight into pooled memory; the rest come as owned events.
+        self.c.reset();
+        let mut sink = Sink {
+            env: env.raw(),
+            c: &mut self.c,
+            objs: Vec::new(),
+            raw_text_chunks: self.conn.config().ignore_utf8_errors,
+            result: Ok(()),
+        };
+        self.conn.receive_into(chunk, &mut sink);
+        let Sink { objs, result, .. } = sink;
+        result?;
         if now >= 0.0 {
             self.conn.handle_timeout(time(now));
         }
-        self.collect(&env, desc)
+        self.collect_after(&env, desc, objs)
     }
 
     /// The transport reached end of input.
@@ -433,4 +454,73 @@ impl NativeConnection {
             }))
         }
     }
+}
+
+/// Where `receive` takes the core's events as they happen (`Connection::receive_into`).
+struct Sink<'a> {
+    env: sys::napi_env,
+    c: &'a mut Collector,
+    objs: Vec<sys::napi_value>,
+    raw_text_chunks: bool,
+    /// The first error of a napi call; the events after it are dropped.
+    result: Result<()>,
+}
+
+impl EventSink for Sink<'_> {
+    fn event(&mut self, event: EventRef<'_>) {
+        if self.result.is_err() {
+            return;
+        }
+        match event {
+            EventRef::Text(t) => {
+                let (a, b) = self.c.push_text(t.as_bytes());
+                self.c.desc.extend_from_slice(&[describe::T_TEXT, a, b]);
+            }
+            EventRef::Binary(bytes) => {
+                let (a, b) = self.c.push_blob_slice(bytes);
+                self.c.desc.extend_from_slice(&[describe::T_BINARY, a, b]);
+            }
+            EventRef::Buffer(buf) => {
+                let Ok(buf) = buf.into_any().downcast::<NodeBuffer>() else {
+                    self.result = Err(Error::from_reason("wsengine: a buffer of another sink"));
+                    return;
+                };
+                self.result = unsafe { binary_object(self.env, buf.value()) }.map(|o| {
+                    self.c
+                        .desc
+                        .extend_from_slice(&[T_OBJECT, self.objs.len() as u32]);
+                    self.objs.push(o);
+                });
+            }
+            EventRef::Owned(ev) => {
+                self.result =
+                    unsafe { describe(self.env, self.c, &mut self.objs, ev, self.raw_text_chunks) };
+            }
+            _ => {}
+        }
+    }
+
+    fn message_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
+        if len < DIRECT_MIN {
+            return None;
+        }
+        match unsafe { NodeBuffer::new(self.env, len) } {
+            Ok(b) => Some(Box::new(b)),
+            Err(e) => {
+                self.result = Err(e);
+                None
+            }
+        }
+    }
+}
+
+/// `{ type: 'binary', data }` for a message received into its own Buffer.
+unsafe fn binary_object(
+    env: sys::napi_env,
+    data: Result<sys::napi_value>,
+) -> Result<sys::napi_value> {
+    let o = js_object(env)?;
+    set(env, o, c"type", js_string(env, "binary")?)?;
+    set(env, o, c"data", data?)?;
+    Ok(o)
 }

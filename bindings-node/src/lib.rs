@@ -29,6 +29,7 @@ use napi_derive::napi;
 mod describe;
 use describe::{describe_frequent, Describe};
 
+use wsengine::event::{EventRef, EventSink, MessageBuffer};
 use wsengine::{
     AcceptOptions, ClientOptions, CloseInfo, Config, Connection, DataKind, Delivery, Event, Header,
     OpenOptions, OsRandom, ProxyOptions, Request, Role, Side, State,
@@ -61,10 +62,12 @@ impl ToNapiValue for Raw {
 mod connection;
 mod napi_helpers;
 mod options;
+mod pool;
 mod transcode;
 pub use connection::*;
 use napi_helpers::*;
 use options::*;
+use pool::*;
 use transcode::*;
 
 #[cfg(feature = "deflate")]

@@ -97,6 +97,14 @@ impl Describe for Collector {
 }
 
 impl Collector {
+    /// Appends a lent payload to the call's blob.
+    pub(crate) fn push_blob_slice(&mut self, bytes: &[u8]) -> (u32, u32) {
+        let start = self.blob.len();
+        self.blob.extend_from_slice(bytes);
+        self.has_blob = true;
+        (start as u32, self.blob.len() as u32)
+    }
+
     pub(crate) fn reset(&mut self) {
         self.text8.clear();
         if self.text8.capacity() > (1 << 20) {
