@@ -60,14 +60,14 @@ impl ToNapiValue for Raw {
 
 // Modules, one job each; the imports above are the ones they share (`use super::*`).
 mod connection;
+mod message_buffer;
 mod napi_helpers;
 mod options;
-mod pool;
 mod transcode;
 pub use connection::*;
+use message_buffer::*;
 use napi_helpers::*;
 use options::*;
-use pool::*;
 use transcode::*;
 
 #[cfg(feature = "deflate")]
