@@ -83,6 +83,7 @@ function events(conn, r) {
 // The shared JavaScript layer (lib/engine.js, also the wasm package's) over the napi calls.
 const { Connection, upgradeRequestBytes, attach, decodeEvents } = createEngine({
   NativeConnection,
+  configOptions: native.configOptions(),
   F_OUTPUT,
   receive: (conn, chunk, now) => events(conn, conn._n.receive(chunk, DESC, now)),
   receiveEof: (conn, now) => events(conn, conn._n.receiveEof(DESC, now)),
@@ -99,6 +100,8 @@ module.exports = {
   upgradeRequestBytes,
   attach,
   deflateSupported: native.deflateSupported(),
+  /** The engine's option names (the core's configuration schema, camelCased). */
+  configOptions: native.configOptions(),
 };
 
 // The ws-compatible API (lib/ws/), loaded on first use; the W3C client is `wsengine/w3c`.

@@ -5,7 +5,7 @@
 
 const net = require('net');
 const tls = require('tls');
-const { Connection, attach } = require('./index.js');
+const { Connection, attach, configOptions } = require('./index.js');
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -106,28 +106,11 @@ function checkClose(code, reason) {
   }
 }
 
-const ENGINE_KEYS = [
-  'maxFrameSize',
-  'maxMessageSize',
-  'maxFragments',
-  'maxOutputBuffer',
-  'highWaterMark',
-  'lowWaterMark',
-  'maxOutgoingFrameSize',
-  'maxHeaderBytes',
-  'maxHeaders',
-  'maxRejectBody',
-  'ignoreUtf8Errors',
-  'handshakeTimeout',
-  'pingInterval',
-  'pongTimeout',
-  'idleTimeout',
-  'maxLifetime',
-  'closeTimeout',
-  'deflate',
-  'headers',
-  'origin',
-];
+// Engine options the Node extension `options` may carry: every option of the engine's schema
+// except those the standard's API decides (subprotocols, delivery, pings and pongs) and the
+// server-only origin list; plus the opening handshake's `headers` and `origin`.
+const W3C_OWNED = new Set(['protocols', 'delivery', 'surfacePings', 'surfacePongs', 'autoPong', 'allowedOrigins']);
+const ENGINE_KEYS = [...configOptions.filter((k) => !W3C_OWNED.has(k)), 'headers', 'origin'];
 
 class WebSocket extends EventTarget {
   /**

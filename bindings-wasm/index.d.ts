@@ -15,6 +15,8 @@ declare module './pkg/engine' {
 }
 
 export declare const deflateSupported: boolean;
+/** The engine's option names: the core's configuration schema, camelCased (`maxFrameSize`, ...). */
+export declare const configOptions: string[];
 
 export interface InspectorOptions extends ConnectionOptions {
   /** Who sent the captured stream. */

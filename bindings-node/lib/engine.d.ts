@@ -25,14 +25,18 @@ export type HeadersInit =
 export interface DeflateOptions {
   serverNoContextTakeover?: boolean;
   clientNoContextTakeover?: boolean;
-  serverMaxWindowBits?: number;
-  clientMaxWindowBits?: number;
+  serverMaxWindowBits?: number | null;
+  clientMaxWindowBits?: number | null;
   compressionLevel?: number;
   threshold?: number;
-  maxRatio?: number;
+  maxRatio?: number | null;
 }
 
-/** Engine options: `wsengine::Config`, camelCased, same defaults. Timers: milliseconds, `null` disables. */
+/**
+ * Engine options: `wsengine::Config`, camelCased, same defaults; the names are the core's
+ * configuration schema (`configOptions`) and the core checks every value. Timers:
+ * milliseconds, `null` disables.
+ */
 export interface ConnectionOptions {
   /** Largest frame payload accepted (1009 beyond). Default 16 MiB. */
   maxFrameSize?: number;

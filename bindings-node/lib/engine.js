@@ -6,6 +6,7 @@
 //
 // `createEngine(backend)` takes what differs between the two native sides:
 //   backend.NativeConnection           the native class (static server / client / open)
+//   backend.configOptions              the engine's option names (the core's schema, camelCased)
 //   backend.init(conn)                 optional, per-connection set-up
 //   backend.receive(conn, chunk, now), backend.receiveEof(conn, now),
 //   backend.handleTimeout(conn, now), backend.pollEvents(conn)
@@ -155,101 +156,17 @@ function createEngine(backend) {
     return flat;
   }
 
-  const SIZE_OPTIONS = [
-    'maxFrameSize',
-    'maxMessageSize',
-    'maxFragments',
-    'maxOutputBuffer',
-    'highWaterMark',
-    'lowWaterMark',
-    'maxHeaderBytes',
-    'maxHeaders',
-    'maxRejectBody',
-  ];
-  const BOOL_OPTIONS = ['ignoreUtf8Errors', 'surfacePings', 'surfacePongs', 'autoPong'];
-  const TIMER_OPTIONS = ['handshakeTimeout', 'pingInterval', 'pongTimeout', 'idleTimeout', 'maxLifetime', 'closeTimeout'];
-  const DEFLATE_OPTIONS = [
-    'serverNoContextTakeover',
-    'clientNoContextTakeover',
-    'serverMaxWindowBits',
-    'clientMaxWindowBits',
-    'compressionLevel',
-    'threshold',
-    'maxRatio',
-  ];
-  const CONFIG_KEYS = new Set([
-    ...SIZE_OPTIONS,
-    ...BOOL_OPTIONS,
-    ...TIMER_OPTIONS,
-    'maxOutgoingFrameSize',
-    'delivery',
-    'protocols',
-    'allowedOrigins',
-    'deflate',
-  ]);
+  // The engine's options, as the core's schema names them (camelCased by the native side):
+  // the core checks every value, so nothing here knows an option's type.
+  const CONFIG_KEYS = new Set(backend.configOptions);
 
-  /** Turns user options into the flat object the native side reads. */
+  /** The options the engine reads, after checking that every key is known. */
   function nativeOptions(options, extraKeys, out = {}) {
     if (options === undefined || options === null) return out;
     if (typeof options !== 'object') throw inputError('options must be an object');
     for (const key of Object.keys(options)) {
-      if (!CONFIG_KEYS.has(key) && !extraKeys.has(key)) throw inputError(`unknown option ${key}`);
-    }
-    for (const k of SIZE_OPTIONS) {
-      if (options[k] !== undefined) {
-        if (typeof options[k] !== 'number') throw inputError(`option ${k} must be a number`);
-        out[k] = options[k];
-      }
-    }
-    for (const k of BOOL_OPTIONS) {
-      if (options[k] !== undefined) {
-        if (typeof options[k] !== 'boolean') throw inputError(`option ${k} must be a boolean`);
-        out[k] = options[k];
-      }
-    }
-    for (const k of TIMER_OPTIONS) {
-      const v = options[k];
-      if (v === null || v === false) out[k] = -1;
-      else if (v !== undefined) {
-        if (typeof v !== 'number' || !(v >= 0)) throw inputError(`option ${k} must be a non-negative number or null`);
-        out[k] = v;
-      }
-    }
-    const mofs = options.maxOutgoingFrameSize;
-    if (mofs === null) out.maxOutgoingFrameSize = -1;
-    else if (mofs !== undefined) {
-      if (typeof mofs !== 'number') throw inputError('option maxOutgoingFrameSize must be a number or null');
-      out.maxOutgoingFrameSize = mofs;
-    }
-    const d = options.delivery;
-    if (d !== undefined && d !== null) {
-      if (d === 'messages' || d === 'frames') out.delivery = d;
-      else if (typeof d === 'object' && typeof d.chunks === 'number') {
-        out.delivery = 'chunks';
-        out.deliveryChunkSize = d.chunks;
-      } else throw inputError("option delivery must be 'messages', 'frames' or { chunks: n }");
-    }
-    for (const k of ['protocols', 'allowedOrigins']) {
-      const v = options[k];
-      if (v === undefined || v === null) continue;
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw inputError(`option ${k} must be an array of strings`);
-      out[k] = v;
-    }
-    const z = options.deflate;
-    if (z !== undefined && z !== null && z !== false) {
-      out.deflateEnabled = true;
-      if (typeof z === 'object') {
-        for (const key of Object.keys(z)) {
-          if (!DEFLATE_OPTIONS.includes(key)) throw inputError(`unknown deflate option ${key}`);
-        }
-        for (const k of DEFLATE_OPTIONS) {
-          const v = z[k];
-          if (v === undefined) continue;
-          out['deflate' + k[0].toUpperCase() + k.slice(1)] = v === null ? -1 : v;
-        }
-      } else if (z !== true) {
-        throw inputError('option deflate must be true, false or an object');
-      }
+      if (CONFIG_KEYS.has(key)) out[key] = options[key];
+      else if (!extraKeys.has(key)) throw inputError(`unknown option ${key}`);
     }
     return out;
   }

@@ -30,9 +30,10 @@ use napi_derive::napi;
 mod describe;
 use describe::{describe_frequent, Describe};
 
+use wsengine::config::{camel_case, snake_case, OptionValue, CONFIG_OPTIONS};
 use wsengine::event::{EventRef, EventSink, MessageBuffer};
 use wsengine::{
-    AcceptOptions, ClientOptions, CloseInfo, Config, Connection, DataKind, Delivery, Event, Header,
+    AcceptOptions, ClientOptions, CloseInfo, Config, Connection, DataKind, Event, Header,
     OpenOptions, OsRandom, ProxyOptions, Request, Role, Side, State,
 };
 
@@ -71,13 +72,16 @@ use napi_helpers::*;
 use options::*;
 use transcode::*;
 
-#[cfg(feature = "deflate")]
-mod deflate_opts;
-
 /// Whether permessage-deflate is compiled in.
 #[napi]
 pub fn deflate_supported() -> bool {
     cfg!(feature = "deflate")
+}
+
+/// The option names of the core's schema, camelCased (the JS layer's list of known keys).
+#[napi]
+pub fn config_options() -> Vec<String> {
+    CONFIG_OPTIONS.iter().map(|s| s.camel_name()).collect()
 }
 
 #[cfg(test)]

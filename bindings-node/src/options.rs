@@ -2,51 +2,6 @@
 
 use super::*;
 
-pub(crate) fn get_f64(env: &Env, o: &Object, name: &str) -> Result<Option<f64>> {
-    match o.get::<Unknown>(name)? {
-        None => Ok(None),
-        Some(v) => match v.get_type()? {
-            ValueType::Undefined => Ok(None),
-            ValueType::Number => Ok(Some(unsafe { v.cast::<f64>()? })),
-            _ => Err(invalid_input(
-                env,
-                &format!("option {name} must be a number"),
-            )),
-        },
-    }
-}
-
-pub(crate) fn get_size(env: &Env, o: &Object, name: &str) -> Result<Option<usize>> {
-    match get_f64(env, o, name)? {
-        None => Ok(None),
-        Some(n)
-            if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 =>
-        {
-            Ok(Some(n as usize))
-        }
-        Some(_) => Err(invalid_input(
-            env,
-            &format!("option {name} must be a non-negative integer"),
-        )),
-    }
-}
-
-/// A timer: `undefined` keeps the default, a negative number (JS `null`) disables it.
-pub(crate) fn get_timer(env: &Env, o: &Object, name: &str, slot: &mut Option<u64>) -> Result<()> {
-    match get_f64(env, o, name)? {
-        None => {}
-        Some(n) if n < 0.0 => *slot = None,
-        Some(n) if n.is_finite() => *slot = Some(n as u64),
-        Some(_) => {
-            return Err(invalid_input(
-                env,
-                &format!("option {name} must be a finite number or null"),
-            ))
-        }
-    }
-    Ok(())
-}
-
 pub(crate) fn get_bool(env: &Env, o: &Object, name: &str) -> Result<Option<bool>> {
     match o.get::<Unknown>(name)? {
         None => Ok(None),
@@ -103,82 +58,56 @@ pub(crate) fn headers_from_flat(env: &Env, flat: Vec<String>) -> Result<Vec<Head
     Ok(out)
 }
 
+/// The JS option object as the core's `Config`: every option of the core's schema
+/// (`wsengine::config::CONFIG_OPTIONS`), camelCased; the core checks each value.
 pub(crate) fn config_from(env: &Env, o: Option<Object>) -> Result<Config> {
     let mut c = Config::default();
     let Some(o) = o else { return Ok(c) };
-    macro_rules! size {
-        ($js:literal, $field:ident) => {
-            if let Some(v) = get_size(env, &o, $js)? {
-                c.$field = v;
-            }
+    for spec in CONFIG_OPTIONS {
+        let name = spec.camel_name();
+        let Some(v) = o.get::<Unknown>(&name)? else {
+            continue;
         };
-    }
-    macro_rules! flag {
-        ($js:literal, $field:ident) => {
-            if let Some(v) = get_bool(env, &o, $js)? {
-                c.$field = v;
-            }
-        };
-    }
-    size!("maxFrameSize", max_frame_size);
-    size!("maxMessageSize", max_message_size);
-    size!("maxFragments", max_fragments);
-    size!("maxOutputBuffer", max_output_buffer);
-    size!("highWaterMark", high_water_mark);
-    size!("lowWaterMark", low_water_mark);
-    size!("maxHeaderBytes", max_header_bytes);
-    size!("maxHeaders", max_headers);
-    size!("maxRejectBody", max_reject_body);
-    // `maxOutgoingFrameSize`: a number, or 0 / absent for "one frame per message" (JS null → -1).
-    match get_f64(env, &o, "maxOutgoingFrameSize")? {
-        None => {}
-        Some(n) if n < 0.0 => c.max_outgoing_frame_size = None,
-        Some(_) => c.max_outgoing_frame_size = get_size(env, &o, "maxOutgoingFrameSize")?,
-    }
-    match get_string(env, &o, "delivery")?.as_deref() {
-        None | Some("messages") => {}
-        Some("frames") => c.delivery = Delivery::Frames,
-        Some("chunks") => {
-            let n = get_size(env, &o, "deliveryChunkSize")?
-                .ok_or_else(|| invalid_input(env, "delivery 'chunks' needs a chunk size"))?;
-            c.delivery = Delivery::Chunks(n);
+        if let Some(value) = option_value(env, &name, v)? {
+            c.set(spec.name, value)
+                .map_err(|e| invalid_input(env, &e.message(camel_case)))?;
         }
-        Some(other) => return Err(invalid_input(env, &format!("unknown delivery {other:?}"))),
     }
-    flag!("ignoreUtf8Errors", ignore_utf8_errors);
-    flag!("surfacePings", surface_pings);
-    flag!("surfacePongs", surface_pongs);
-    flag!("autoPong", auto_pong);
-    get_timer(env, &o, "handshakeTimeout", &mut c.handshake_timeout)?;
-    get_timer(env, &o, "pingInterval", &mut c.ping_interval)?;
-    get_timer(env, &o, "pongTimeout", &mut c.pong_timeout)?;
-    get_timer(env, &o, "idleTimeout", &mut c.idle_timeout)?;
-    get_timer(env, &o, "maxLifetime", &mut c.max_lifetime)?;
-    get_timer(env, &o, "closeTimeout", &mut c.close_timeout)?;
-    if let Some(p) = get_strings(env, &o, "protocols")? {
-        c.protocols = p;
-    }
-    if let Some(p) = get_strings(env, &o, "allowedOrigins")? {
-        c.allowed_origins = Some(p);
-    }
-    deflate_from(env, &o, &mut c)?;
     Ok(c)
 }
 
-#[cfg(feature = "deflate")]
-pub(crate) fn deflate_from(env: &Env, o: &Object, c: &mut Config) -> Result<()> {
-    deflate_opts::apply(env, o, c)
-}
-
-#[cfg(not(feature = "deflate"))]
-pub(crate) fn deflate_from(env: &Env, o: &Object, _c: &mut Config) -> Result<()> {
-    match get_bool(env, o, "deflateEnabled")? {
-        Some(true) => Err(throw_raw(
-            env,
-            "invalid_input",
-            "invalid input: permessage-deflate is not compiled into this build of wsengine",
-            1006,
-        )),
-        _ => Ok(()),
-    }
+/// A JS value as the core's `OptionValue`, whatever option it is for (`undefined`: none).
+/// Objects become tables with snake_case keys (`{ serverMaxWindowBits: 10 }`).
+fn option_value(env: &Env, name: &str, v: Unknown) -> Result<Option<OptionValue>> {
+    Ok(Some(match v.get_type()? {
+        ValueType::Undefined => return Ok(None),
+        ValueType::Null => OptionValue::Null,
+        ValueType::Boolean => OptionValue::Bool(unsafe { v.cast::<bool>()? }),
+        ValueType::Number => OptionValue::Number(unsafe { v.cast::<f64>()? }),
+        ValueType::String => OptionValue::Str(unsafe { v.cast::<String>()? }),
+        ValueType::Object if v.is_array()? => match unsafe { v.cast::<Vec<String>>() } {
+            Ok(list) => OptionValue::Strings(list),
+            Err(_) => {
+                let why = format!("option {name} must be an array of strings");
+                return Err(invalid_input(env, &why));
+            }
+        },
+        ValueType::Object => {
+            let o: Object = unsafe { v.cast()? };
+            let mut table = Vec::new();
+            for key in Object::keys(&o)? {
+                let inner = o.get::<Unknown>(&key)?.expect("an own key");
+                if let Some(value) = option_value(env, &format!("{name}.{key}"), inner)? {
+                    table.push((snake_case(&key), value));
+                }
+            }
+            OptionValue::Table(table)
+        }
+        _ => {
+            return Err(invalid_input(
+                env,
+                &format!("option {name} has an unsupported type"),
+            ))
+        }
+    }))
 }

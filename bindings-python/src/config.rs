@@ -1,6 +1,9 @@
-//! Configuration: the core's `Config` as a Python class.
+//! Configuration: the core's `Config` as a Python class, read and written by name through the
+//! core's configuration schema (`wsengine::config::CONFIG_OPTIONS`): the names, kinds and
+//! defaults are the core's, and the core checks every value.
 
 use super::*;
+use wsengine::config::{OptionError, OptionKind, OptionValue, CONFIG_OPTIONS};
 
 /// Connection options; every field of the core's `Config`, same names and defaults.
 #[pyclass(module = "wsengine")]
@@ -10,61 +13,6 @@ pub struct Config {
 }
 
 impl Config {
-    fn set_field(&mut self, name: &str, v: &Bound<'_, PyAny>) -> PyResult<()> {
-        #[cfg(not(feature = "deflate"))]
-        let py = v.py();
-        let c = &mut self.inner;
-        match name {
-            "max_frame_size" => c.max_frame_size = v.extract()?,
-            "max_message_size" => c.max_message_size = v.extract()?,
-            "max_fragments" => c.max_fragments = v.extract()?,
-            "max_output_buffer" => c.max_output_buffer = v.extract()?,
-            "high_water_mark" => c.high_water_mark = v.extract()?,
-            "low_water_mark" => c.low_water_mark = v.extract()?,
-            "max_outgoing_frame_size" => c.max_outgoing_frame_size = v.extract()?,
-            "max_header_bytes" => c.max_header_bytes = v.extract()?,
-            "max_headers" => c.max_headers = v.extract()?,
-            "max_reject_body" => c.max_reject_body = v.extract()?,
-            "delivery" => c.delivery = delivery_from_py(v)?,
-            "ignore_utf8_errors" => c.ignore_utf8_errors = v.extract()?,
-            "surface_pings" => c.surface_pings = v.extract()?,
-            "surface_pongs" => c.surface_pongs = v.extract()?,
-            "auto_pong" => c.auto_pong = v.extract()?,
-            "handshake_timeout" => c.handshake_timeout = v.extract()?,
-            "ping_interval" => c.ping_interval = v.extract()?,
-            "pong_timeout" => c.pong_timeout = v.extract()?,
-            "idle_timeout" => c.idle_timeout = v.extract()?,
-            "max_lifetime" => c.max_lifetime = v.extract()?,
-            "close_timeout" => c.close_timeout = v.extract()?,
-            "protocols" => c.protocols = str_list(v)?,
-            "allowed_origins" => {
-                c.allowed_origins = if v.is_none() {
-                    None
-                } else {
-                    Some(str_list(v)?)
-                }
-            }
-            #[cfg(feature = "deflate")]
-            "deflate" => c.deflate = deflate_from_py(v)?,
-            #[cfg(not(feature = "deflate"))]
-            "deflate" => {
-                if !v.is_none() && !matches!(v.extract::<bool>(), Ok(false)) {
-                    return Err(app_error(
-                        py,
-                        "invalid_input",
-                        "permessage-deflate is not available in this build of wsengine".into(),
-                    ));
-                }
-            }
-            _ => {
-                return Err(PyTypeError::new_err(format!(
-                    "unknown Config option {name:?}"
-                )))
-            }
-        }
-        Ok(())
-    }
-
     pub(crate) fn with_kwargs(
         base: Option<&Config>,
         kwargs: Option<&Bound<'_, PyDict>>,
@@ -75,55 +23,95 @@ impl Config {
         if let Some(kw) = kwargs {
             for (k, v) in kw.iter() {
                 let k: String = k.extract()?;
-                c.set_field(&k, &v)?;
+                c.inner
+                    .set(&k, option_value(&v)?)
+                    .map_err(|e| option_error("Config", e))?;
             }
         }
         Ok(c)
     }
 }
 
-pub(crate) fn str_list(v: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    if v.is_instance_of::<PyString>() {
-        return Err(PyTypeError::new_err(
-            "expected a list of strings, not a string",
-        ));
+/// A Python object as the core's `OptionValue`, whatever option it is for.
+pub(crate) fn option_value(v: &Bound<'_, PyAny>) -> PyResult<OptionValue> {
+    if v.is_none() {
+        return Ok(OptionValue::Null);
     }
-    let mut out = Vec::new();
-    for item in v.try_iter()? {
-        out.push(item?.extract::<String>()?);
+    if let Ok(b) = v.cast::<pyo3::types::PyBool>() {
+        return Ok(OptionValue::Bool(b.is_true()));
     }
-    Ok(out)
+    if v.is_instance_of::<pyo3::types::PyInt>() {
+        return Ok(match v.extract::<u64>() {
+            Ok(n) => OptionValue::Int(n),
+            // Negative or beyond 2^64: out of range for every option.
+            Err(_) => OptionValue::Number(v.extract::<f64>().unwrap_or(f64::NEG_INFINITY)),
+        });
+    }
+    if v.is_instance_of::<pyo3::types::PyFloat>() {
+        return Ok(OptionValue::Number(v.extract()?));
+    }
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(OptionValue::Str(s.extract::<String>()?));
+    }
+    if let Ok(d) = v.cast::<PyDict>() {
+        let mut table = Vec::new();
+        for (k, item) in d.iter() {
+            table.push((k.extract::<String>()?, option_value(&item)?));
+        }
+        return Ok(OptionValue::Table(table));
+    }
+    #[cfg(feature = "deflate")]
+    if let Ok(d) = v.cast::<DeflateConfig>() {
+        return Ok(d.borrow().as_table());
+    }
+    match v.try_iter() {
+        Ok(items) if !v.is_instance_of::<PyBytes>() => {
+            let mut list = Vec::new();
+            for item in items {
+                list.push(
+                    item?
+                        .extract::<String>()
+                        .map_err(|_| PyTypeError::new_err("expected a list of strings"))?,
+                );
+            }
+            Ok(OptionValue::Strings(list))
+        }
+        _ => Err(PyTypeError::new_err(format!(
+            "unsupported option value of type {}",
+            v.get_type().name()?
+        ))),
+    }
 }
 
-pub(crate) fn delivery_from_py(v: &Bound<'_, PyAny>) -> PyResult<Delivery> {
-    if let Ok(s) = v.extract::<String>() {
-        return match s.as_str() {
-            "messages" => Ok(Delivery::Messages),
-            "frames" => Ok(Delivery::Frames),
-            _ => Err(PyValueError::new_err(
-                "delivery must be \"messages\", \"frames\" or a chunk size (int)",
-            )),
-        };
-    }
-    if v.is_instance_of::<pyo3::types::PyBool>() {
-        return Err(PyTypeError::new_err(
-            "delivery must be \"messages\", \"frames\" or a chunk size (int)",
-        ));
-    }
-    match v.extract::<usize>() {
-        Ok(n) => Ok(Delivery::Chunks(n)),
-        Err(_) => Err(PyTypeError::new_err(
-            "delivery must be \"messages\", \"frames\" or a chunk size (int)",
-        )),
-    }
-}
-
-pub(crate) fn delivery_to_py<'py>(py: Python<'py>, d: Delivery) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match d {
-        Delivery::Messages => intern!(py, "messages").clone().into_any(),
-        Delivery::Frames => intern!(py, "frames").clone().into_any(),
-        Delivery::Chunks(n) => n.into_pyobject(py)?.into_any(),
+/// The core's `OptionValue` as a Python object.
+pub(crate) fn py_value<'py>(py: Python<'py>, v: OptionValue) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        OptionValue::Null => py.None().into_bound(py),
+        OptionValue::Bool(b) => pyo3::types::PyBool::new(py, b).to_owned().into_any(),
+        OptionValue::Int(n) => n.into_pyobject(py)?.into_any(),
+        OptionValue::Number(n) => n.into_pyobject(py)?.into_any(),
+        OptionValue::Str(s) => PyString::new(py, &s).into_any(),
+        OptionValue::Strings(list) => PyList::new(py, list)?.into_any(),
+        OptionValue::Table(entries) => {
+            let d = PyDict::new(py);
+            for (k, item) in entries {
+                d.set_item(k, py_value(py, item)?)?;
+            }
+            d.into_any()
+        }
     })
+}
+
+/// The core's refusal as Python's exception: a wrong type or an unknown name is a
+/// `TypeError`, a value out of range a `ValueError`.
+pub(crate) fn option_error(class: &str, e: OptionError) -> PyErr {
+    match &e {
+        OptionError::Unknown(name) => {
+            PyTypeError::new_err(format!("unknown {class} option {name:?}"))
+        }
+        OptionError::WrongType { .. } => PyTypeError::new_err(e.to_string()),
+        OptionError::OutOfRange { .. } => PyValueError::new_err(e.to_string()),
+    }
 }
 
 #[pymethods]
@@ -146,149 +134,74 @@ impl Config {
     }
 
     fn __setattr__(&mut self, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set_field(name, value)
+        self.inner
+            .set(name, option_value(value)?)
+            .map_err(|e| option_error("Config", e))
+    }
+
+    /// An option's value (options are not Python attributes of their own: the core's
+    /// schema names them).
+    fn __getattr__<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        #[cfg(feature = "deflate")]
+        if name == "deflate" {
+            let d = self
+                .inner
+                .deflate
+                .clone()
+                .map(|inner| DeflateConfig { inner });
+            return Ok(d.into_pyobject(py)?.into_any());
+        }
+        match self.inner.get(name) {
+            Some(v) => py_value(py, v),
+            None => Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+                "'Config' object has no attribute {name:?}"
+            ))),
+        }
+    }
+
+    fn __dir__(&self) -> Vec<&'static str> {
+        let methods = ["replace", "validate", "OPTIONS"];
+        CONFIG_OPTIONS
+            .iter()
+            .map(|s| s.name)
+            .chain(methods)
+            .collect()
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let mut parts = Vec::new();
-        for name in CONFIG_FIELDS {
-            parts.push(format!("{}={}", name, slf.getattr(*name)?.repr()?));
+        for spec in CONFIG_OPTIONS {
+            parts.push(format!("{}={}", spec.name, slf.getattr(spec.name)?.repr()?));
         }
         Ok(format!("Config({})", parts.join(", ")))
     }
 
-    #[getter]
-    fn max_frame_size(&self) -> usize {
-        self.inner.max_frame_size
-    }
-    #[getter]
-    fn max_message_size(&self) -> usize {
-        self.inner.max_message_size
-    }
-    #[getter]
-    fn max_fragments(&self) -> usize {
-        self.inner.max_fragments
-    }
-    #[getter]
-    fn max_output_buffer(&self) -> usize {
-        self.inner.max_output_buffer
-    }
-    #[getter]
-    fn high_water_mark(&self) -> usize {
-        self.inner.high_water_mark
-    }
-    #[getter]
-    fn low_water_mark(&self) -> usize {
-        self.inner.low_water_mark
-    }
-    #[getter]
-    fn max_outgoing_frame_size(&self) -> Option<usize> {
-        self.inner.max_outgoing_frame_size
-    }
-    #[getter]
-    fn max_header_bytes(&self) -> usize {
-        self.inner.max_header_bytes
-    }
-    #[getter]
-    fn max_headers(&self) -> usize {
-        self.inner.max_headers
-    }
-    #[getter]
-    fn max_reject_body(&self) -> usize {
-        self.inner.max_reject_body
-    }
-    #[getter]
-    fn delivery<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        delivery_to_py(py, self.inner.delivery)
-    }
-    #[getter]
-    fn ignore_utf8_errors(&self) -> bool {
-        self.inner.ignore_utf8_errors
-    }
-    #[getter]
-    fn surface_pings(&self) -> bool {
-        self.inner.surface_pings
-    }
-    #[getter]
-    fn surface_pongs(&self) -> bool {
-        self.inner.surface_pongs
-    }
-    #[getter]
-    fn auto_pong(&self) -> bool {
-        self.inner.auto_pong
-    }
-    #[getter]
-    fn handshake_timeout(&self) -> Option<u64> {
-        self.inner.handshake_timeout
-    }
-    #[getter]
-    fn ping_interval(&self) -> Option<u64> {
-        self.inner.ping_interval
-    }
-    #[getter]
-    fn pong_timeout(&self) -> Option<u64> {
-        self.inner.pong_timeout
-    }
-    #[getter]
-    fn idle_timeout(&self) -> Option<u64> {
-        self.inner.idle_timeout
-    }
-    #[getter]
-    fn max_lifetime(&self) -> Option<u64> {
-        self.inner.max_lifetime
-    }
-    #[getter]
-    fn close_timeout(&self) -> Option<u64> {
-        self.inner.close_timeout
-    }
-    #[getter]
-    fn protocols(&self) -> Vec<String> {
-        self.inner.protocols.clone()
-    }
-    #[getter]
-    fn allowed_origins(&self) -> Option<Vec<String>> {
-        self.inner.allowed_origins.clone()
-    }
-    #[cfg(feature = "deflate")]
-    #[getter]
-    fn deflate(&self) -> Option<DeflateConfig> {
-        self.inner
-            .deflate
-            .clone()
-            .map(|inner| DeflateConfig { inner })
-    }
-    #[cfg(not(feature = "deflate"))]
-    #[getter]
-    fn deflate(&self) -> Option<bool> {
-        None
+    /// The options: `(name, kind)` pairs from the core's schema, in field order (`kind` is
+    /// one of "count", "optional_count", "flag", "millis", "strings", "optional_strings",
+    /// "delivery", "window_bits", "deflate").
+    #[classattr]
+    #[allow(non_snake_case)]
+    fn OPTIONS() -> Vec<(&'static str, &'static str)> {
+        CONFIG_OPTIONS
+            .iter()
+            .map(|s| (s.name, kind_name(s.kind)))
+            .collect()
     }
 }
 
-pub(crate) const CONFIG_FIELDS: &[&str] = &[
-    "max_frame_size",
-    "max_message_size",
-    "max_fragments",
-    "max_output_buffer",
-    "high_water_mark",
-    "low_water_mark",
-    "max_outgoing_frame_size",
-    "max_header_bytes",
-    "max_headers",
-    "max_reject_body",
-    "delivery",
-    "ignore_utf8_errors",
-    "surface_pings",
-    "surface_pongs",
-    "auto_pong",
-    "handshake_timeout",
-    "ping_interval",
-    "pong_timeout",
-    "idle_timeout",
-    "max_lifetime",
-    "close_timeout",
-    "protocols",
-    "allowed_origins",
-    "deflate",
-];
+/// An option kind's name in `Config.OPTIONS` / `DeflateConfig.OPTIONS`.
+pub(crate) fn kind_name(kind: OptionKind) -> &'static str {
+    match kind {
+        OptionKind::Count => "count",
+        OptionKind::OptionalCount => "optional_count",
+        OptionKind::Flag => "flag",
+        OptionKind::Millis => "millis",
+        OptionKind::Strings => "strings",
+        OptionKind::OptionalStrings => "optional_strings",
+        OptionKind::Delivery => "delivery",
+        OptionKind::WindowBits => "window_bits",
+        OptionKind::Deflate => "deflate",
+    }
+}
 
 include!("deflate.rs");

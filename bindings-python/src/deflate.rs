@@ -1,7 +1,8 @@
-// permessage-deflate options (feature "deflate"); included from lib.rs.
+// permessage-deflate options (feature "deflate"); included from config.rs.
 
 /// permessage-deflate (RFC 7692) options: the core's `DeflateConfig`, same names and
-/// defaults. Put one in `Config.deflate` to offer (client) or accept (server) compression.
+/// defaults, through the core's schema (`wsengine::config::DEFLATE_OPTIONS`). Put one in
+/// `Config.deflate` to offer (client) or accept (server) compression.
 #[cfg(feature = "deflate")]
 #[pyclass(module = "wsengine")]
 #[derive(Clone)]
@@ -10,31 +11,11 @@ pub struct DeflateConfig {
 }
 
 #[cfg(feature = "deflate")]
-const DEFLATE_FIELDS: &[&str] = &[
-    "client_no_context_takeover",
-    "server_no_context_takeover",
-    "client_max_window_bits",
-    "server_max_window_bits",
-    "compression_level",
-    "threshold",
-    "max_ratio",
-];
-
-#[cfg(feature = "deflate")]
 impl DeflateConfig {
-    fn set_field(&mut self, name: &str, v: &Bound<'_, PyAny>) -> PyResult<()> {
-        let d = &mut self.inner;
-        match name {
-            "client_no_context_takeover" => d.client_no_context_takeover = v.extract()?,
-            "server_no_context_takeover" => d.server_no_context_takeover = v.extract()?,
-            "client_max_window_bits" => d.client_max_window_bits = v.extract()?,
-            "server_max_window_bits" => d.server_max_window_bits = v.extract()?,
-            "compression_level" => d.compression_level = v.extract()?,
-            "threshold" => d.threshold = v.extract()?,
-            "max_ratio" => d.max_ratio = v.extract()?,
-            _ => return Err(PyTypeError::new_err(format!("unknown DeflateConfig option {name:?}"))),
-        }
-        Ok(())
+    fn as_table(&self) -> OptionValue {
+        let d = &self.inner;
+        let entries = wsengine::config::DEFLATE_OPTIONS.iter();
+        OptionValue::Table(entries.filter_map(|s| Some((s.name.to_owned(), d.get(s.name)?))).collect())
     }
 }
 
@@ -48,65 +29,39 @@ impl DeflateConfig {
         if let Some(kw) = kwargs {
             for (k, v) in kw.iter() {
                 let k: String = k.extract()?;
-                d.set_field(&k, &v)?;
+                d.__setattr__(&k, &v)?;
             }
         }
         Ok(d)
     }
 
     fn __setattr__(&mut self, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set_field(name, value)
+        let value = option_value(value)?;
+        self.inner.set(name, value).map_err(|e| option_error("DeflateConfig", e))
+    }
+
+    /// An option's value, as the core's schema names it.
+    fn __getattr__<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        match self.inner.get(name) {
+            Some(v) => py_value(py, v),
+            None => Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+                "'DeflateConfig' object has no attribute {name:?}"
+            ))),
+        }
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let mut parts = Vec::new();
-        for name in DEFLATE_FIELDS {
-            parts.push(format!("{}={}", name, slf.getattr(*name)?.repr()?));
+        for spec in wsengine::config::DEFLATE_OPTIONS {
+            parts.push(format!("{}={}", spec.name, slf.getattr(spec.name)?.repr()?));
         }
         Ok(format!("DeflateConfig({})", parts.join(", ")))
     }
 
-    #[getter]
-    fn client_no_context_takeover(&self) -> bool {
-        self.inner.client_no_context_takeover
-    }
-    #[getter]
-    fn server_no_context_takeover(&self) -> bool {
-        self.inner.server_no_context_takeover
-    }
-    #[getter]
-    fn client_max_window_bits(&self) -> Option<u8> {
-        self.inner.client_max_window_bits
-    }
-    #[getter]
-    fn server_max_window_bits(&self) -> Option<u8> {
-        self.inner.server_max_window_bits
-    }
-    #[getter]
-    fn compression_level(&self) -> u32 {
-        self.inner.compression_level
-    }
-    #[getter]
-    fn threshold(&self) -> usize {
-        self.inner.threshold
-    }
-    #[getter]
-    fn max_ratio(&self) -> Option<u32> {
-        self.inner.max_ratio
-    }
-}
-
-/// `Config.deflate = None | True | False | DeflateConfig(...)` (True = the defaults).
-#[cfg(feature = "deflate")]
-fn deflate_from_py(v: &Bound<'_, PyAny>) -> PyResult<Option<wsengine::deflate::DeflateConfig>> {
-    if v.is_none() {
-        return Ok(None);
-    }
-    if let Ok(b) = v.cast::<pyo3::types::PyBool>() {
-        return Ok(b.is_true().then(wsengine::deflate::DeflateConfig::default));
-    }
-    match v.cast::<DeflateConfig>() {
-        Ok(d) => Ok(Some(d.borrow().inner.clone())),
-        Err(_) => Err(PyTypeError::new_err("deflate must be None, a bool or a DeflateConfig")),
+    /// The options: `(name, kind)` pairs from the core's schema (see `Config.OPTIONS`).
+    #[classattr]
+    #[allow(non_snake_case)]
+    fn OPTIONS() -> Vec<(&'static str, &'static str)> {
+        wsengine::config::DEFLATE_OPTIONS.iter().map(|s| (s.name, kind_name(s.kind))).collect()
     }
 }

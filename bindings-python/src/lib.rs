@@ -29,9 +29,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{create_exception, ffi, intern};
 
 use wsengine::event::{DataKind, EventRef, EventSink, MessageBuffer, Side};
-use wsengine::{
-    AcceptOptions, ClientOptions, Delivery, Event, Header, OpenOptions, ProxyOptions, Role,
-};
+use wsengine::{AcceptOptions, ClientOptions, Event, Header, OpenOptions, ProxyOptions, Role};
 
 mod buffers;
 mod config;

@@ -5,7 +5,8 @@
 //
 // scripts/gen-api.js writes pkg/api.cjs (Node entry index.js) and pkg/api.mjs (web entry
 // web.js) from engine.js followed by this file. `createApi(native, env)`:
-//   native: the wasm-bindgen module (NativeConnection, Inspector, wasmMemory, deflateSupported)
+//   native: the wasm-bindgen module (NativeConnection, Inspector, wasmMemory, deflateSupported,
+//           configOptions)
 //   env.bytes(u8): how a fresh Uint8Array is handed out (Node: as a Buffer, no copy)
 //   env.copy(view): a fresh copy of a view of wasm memory (Node: an unzeroed Buffer)
 //   env.text(u8, start, end, ascii): decodes UTF-8 from wasm memory (`u8` spans all of it)
@@ -84,6 +85,7 @@ function createApi(native, env) {
   // The shared JavaScript layer (bindings-node/lib/engine.js) over the wasm calls.
   const engine = createEngine({
     NativeConnection,
+    configOptions: native.configOptions(),
     F_OUTPUT,
     init: (conn) => {
       conn._info = conn._n.infoPtr() >>> 2;
@@ -150,5 +152,7 @@ function createApi(native, env) {
     upgradeRequestBytes: engine.upgradeRequestBytes,
     attach: engine.attach,
     deflateSupported: native.deflateSupported(),
+    /** The engine's option names (the core's configuration schema, camelCased). */
+    configOptions: native.configOptions(),
   };
 }

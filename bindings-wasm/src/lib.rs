@@ -21,7 +21,7 @@
 use wasm_bindgen::prelude::*;
 
 use wsengine::{
-    AcceptOptions, ClientOptions, CloseInfo, Config, Connection, DataKind, Delivery, Event, Header,
+    AcceptOptions, ClientOptions, CloseInfo, Config, Connection, DataKind, Event, Header,
     OpenOptions, ProxyOptions, Request, Role, Side, State,
 };
 
@@ -35,6 +35,9 @@ mod random;
 pub use inspect::Inspector;
 
 use describe::{describe_frequent, Describe};
+
+mod options;
+use options::{config_from, get_bool, get_string, get_strings, headers_from_flat};
 use json::Json;
 
 // ---- description format (shared with lib/api.js) ----
@@ -74,211 +77,8 @@ fn throw(e: &wsengine::Error) -> JsValue {
     js_error(e.kind(), &e.to_string(), e.close_code())
 }
 
-fn invalid_input(message: &str) -> JsValue {
+pub(crate) fn invalid_input(message: &str) -> JsValue {
     js_error("invalid_input", &format!("invalid input: {message}"), 1006)
-}
-
-// ---- options (the flat object lib/api.js builds) ----
-
-fn get(o: &JsValue, name: &str) -> Option<JsValue> {
-    let v = js_sys::Reflect::get(o, &name.into()).ok()?;
-    (!v.is_undefined() && !v.is_null()).then_some(v)
-}
-
-fn get_f64(o: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
-    match get(o, name) {
-        None => Ok(None),
-        Some(v) => v
-            .as_f64()
-            .map(Some)
-            .ok_or_else(|| invalid_input(&format!("option {name} must be a number"))),
-    }
-}
-
-fn get_size(o: &JsValue, name: &str) -> Result<Option<usize>, JsValue> {
-    match get_f64(o, name)? {
-        None => Ok(None),
-        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 4_294_967_295.0 => {
-            Ok(Some(n as usize))
-        }
-        Some(_) => Err(invalid_input(&format!(
-            "option {name} must be a non-negative integer"
-        ))),
-    }
-}
-
-/// A timer: absent keeps the default, a negative number (JS `null`) disables it.
-fn get_timer(o: &JsValue, name: &str, slot: &mut Option<u64>) -> Result<(), JsValue> {
-    match get_f64(o, name)? {
-        None => {}
-        Some(n) if n < 0.0 => *slot = None,
-        Some(n) if n.is_finite() => *slot = Some(n as u64),
-        Some(_) => {
-            return Err(invalid_input(&format!(
-                "option {name} must be a finite number or null"
-            )))
-        }
-    }
-    Ok(())
-}
-
-fn get_bool(o: &JsValue, name: &str) -> Result<Option<bool>, JsValue> {
-    match get(o, name) {
-        None => Ok(None),
-        Some(v) => v
-            .as_bool()
-            .map(Some)
-            .ok_or_else(|| invalid_input(&format!("option {name} must be a boolean"))),
-    }
-}
-
-fn get_string(o: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
-    match get(o, name) {
-        None => Ok(None),
-        Some(v) => v
-            .as_string()
-            .map(Some)
-            .ok_or_else(|| invalid_input(&format!("option {name} must be a string"))),
-    }
-}
-
-fn get_strings(o: &JsValue, name: &str) -> Result<Option<Vec<String>>, JsValue> {
-    let Some(v) = get(o, name) else {
-        return Ok(None);
-    };
-    let bad = || invalid_input(&format!("option {name} must be an array of strings"));
-    if !js_sys::Array::is_array(&v) {
-        return Err(bad());
-    }
-    js_sys::Array::from(&v)
-        .iter()
-        .map(|x| x.as_string().ok_or_else(bad))
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
-}
-
-fn headers_from_flat(flat: Vec<String>) -> Result<Vec<Header>, JsValue> {
-    if flat.len() % 2 != 0 {
-        return Err(invalid_input("headers must be name/value pairs"));
-    }
-    let mut it = flat.into_iter();
-    let mut out = Vec::new();
-    while let (Some(n), Some(v)) = (it.next(), it.next()) {
-        out.push(Header::new(n, v));
-    }
-    Ok(out)
-}
-
-pub(crate) fn config_from(o: &JsValue) -> Result<Config, JsValue> {
-    let mut c = Config::default();
-    if o.is_undefined() || o.is_null() {
-        return Ok(c);
-    }
-    macro_rules! size {
-        ($js:literal, $field:ident) => {
-            if let Some(v) = get_size(o, $js)? {
-                c.$field = v;
-            }
-        };
-    }
-    macro_rules! flag {
-        ($js:literal, $field:ident) => {
-            if let Some(v) = get_bool(o, $js)? {
-                c.$field = v;
-            }
-        };
-    }
-    size!("maxFrameSize", max_frame_size);
-    size!("maxMessageSize", max_message_size);
-    size!("maxFragments", max_fragments);
-    size!("maxOutputBuffer", max_output_buffer);
-    size!("highWaterMark", high_water_mark);
-    size!("lowWaterMark", low_water_mark);
-    size!("maxHeaderBytes", max_header_bytes);
-    size!("maxHeaders", max_headers);
-    size!("maxRejectBody", max_reject_body);
-    match get_f64(o, "maxOutgoingFrameSize")? {
-        None => {}
-        Some(n) if n < 0.0 => c.max_outgoing_frame_size = None,
-        Some(_) => c.max_outgoing_frame_size = get_size(o, "maxOutgoingFrameSize")?,
-    }
-    match get_string(o, "delivery")?.as_deref() {
-        None | Some("messages") => {}
-        Some("frames") => c.delivery = Delivery::Frames,
-        Some("chunks") => {
-            let n = get_size(o, "deliveryChunkSize")?
-                .ok_or_else(|| invalid_input("delivery 'chunks' needs a chunk size"))?;
-            c.delivery = Delivery::Chunks(n);
-        }
-        Some(other) => return Err(invalid_input(&format!("unknown delivery {other:?}"))),
-    }
-    flag!("ignoreUtf8Errors", ignore_utf8_errors);
-    flag!("surfacePings", surface_pings);
-    flag!("surfacePongs", surface_pongs);
-    flag!("autoPong", auto_pong);
-    get_timer(o, "handshakeTimeout", &mut c.handshake_timeout)?;
-    get_timer(o, "pingInterval", &mut c.ping_interval)?;
-    get_timer(o, "pongTimeout", &mut c.pong_timeout)?;
-    get_timer(o, "idleTimeout", &mut c.idle_timeout)?;
-    get_timer(o, "maxLifetime", &mut c.max_lifetime)?;
-    get_timer(o, "closeTimeout", &mut c.close_timeout)?;
-    if let Some(p) = get_strings(o, "protocols")? {
-        c.protocols = p;
-    }
-    if let Some(p) = get_strings(o, "allowedOrigins")? {
-        c.allowed_origins = Some(p);
-    }
-    deflate_from(o, &mut c)?;
-    Ok(c)
-}
-
-#[cfg(feature = "deflate")]
-fn deflate_from(o: &JsValue, c: &mut Config) -> Result<(), JsValue> {
-    if get_bool(o, "deflateEnabled")? != Some(true) {
-        return Ok(());
-    }
-    let mut d = wsengine::deflate::DeflateConfig::default();
-    if let Some(v) = get_bool(o, "deflateServerNoContextTakeover")? {
-        d.server_no_context_takeover = v;
-    }
-    if let Some(v) = get_bool(o, "deflateClientNoContextTakeover")? {
-        d.client_no_context_takeover = v;
-    }
-    // Window bits: a number, or null (JS) for "no value" (sent here as a negative number).
-    let bits = |name: &str, slot: &mut Option<u8>| -> Result<(), JsValue> {
-        match get_f64(o, name)? {
-            None => {}
-            Some(n) if n < 0.0 => *slot = None,
-            Some(n) if (8.0..=15.0).contains(&n) && n.fract() == 0.0 => *slot = Some(n as u8),
-            Some(_) => return Err(invalid_input(&format!("option {name} must be 8 to 15"))),
-        }
-        Ok(())
-    };
-    bits("deflateServerMaxWindowBits", &mut d.server_max_window_bits)?;
-    bits("deflateClientMaxWindowBits", &mut d.client_max_window_bits)?;
-    if let Some(v) = get_size(o, "deflateCompressionLevel")? {
-        d.compression_level = v as u32;
-    }
-    if let Some(v) = get_size(o, "deflateThreshold")? {
-        d.threshold = v;
-    }
-    match get_f64(o, "deflateMaxRatio")? {
-        None => {}
-        Some(n) if n < 0.0 => d.max_ratio = None,
-        Some(_) => d.max_ratio = get_size(o, "deflateMaxRatio")?.map(|v| v as u32),
-    }
-    c.deflate = Some(d);
-    Ok(())
-}
-
-#[cfg(not(feature = "deflate"))]
-fn deflate_from(o: &JsValue, _c: &mut Config) -> Result<(), JsValue> {
-    match get_bool(o, "deflateEnabled")? {
-        Some(true) => Err(invalid_input(
-            "permessage-deflate is not compiled into this build of wsengine",
-        )),
-        _ => Ok(()),
-    }
 }
 
 // ---- events ----

@@ -179,8 +179,10 @@ def test_invalid_arguments() -> None:
         wsengine.ServerConnection().receive_data("text is not bytes")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         wsengine.open_connection("peer")  # type: ignore[arg-type]
-    with pytest.raises(OverflowError):
+    with pytest.raises(ValueError, match="max_frame_size must be a non-negative integer"):
         wsengine.Config(max_frame_size=-1)
+    with pytest.raises(TypeError, match="auto_pong must be a boolean"):
+        wsengine.Config(auto_pong=1)
     with pytest.raises(ValueError):
         wsengine.Config(delivery="bogus")  # type: ignore[arg-type]
     with pytest.raises(wsengine.ApplicationError):

@@ -4,25 +4,12 @@
 // by their own names (e.g. `maxOutputBuffer`, `closeTimeout`) pass through unchanged.
 
 const { DEFAULT_MAX_PAYLOAD } = require('./constants.js');
+const { configOptions } = require('../../index.js');
 
-// Engine options a user may set directly on a WebSocketServer / WebSocket.
-const PASS_THROUGH = [
-  'maxFrameSize',
-  'maxMessageSize',
-  'maxFragments',
-  'maxOutputBuffer',
-  'highWaterMark',
-  'lowWaterMark',
-  'maxOutgoingFrameSize',
-  'maxHeaderBytes',
-  'maxHeaders',
-  'pingInterval',
-  'pongTimeout',
-  'idleTimeout',
-  'maxLifetime',
-  'closeTimeout',
-  'allowedOrigins',
-];
+// Engine options a user may set directly on a WebSocketServer / WebSocket: every option of the
+// engine's schema except those this API sets from ws's own options below.
+const WS_OWNED = new Set(['delivery', 'surfacePings', 'surfacePongs', 'autoPong', 'handshakeTimeout', 'protocols', 'deflate', 'ignoreUtf8Errors']);
+const PASS_THROUGH = configOptions.filter((k) => !WS_OWNED.has(k));
 
 // ws: maxPayload 0 means no limit. The engine takes sizes up to 2^53; 2^48 is "unlimited" here.
 const UNLIMITED = 2 ** 48;

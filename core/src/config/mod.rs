@@ -2,9 +2,18 @@
 //!
 //! Every limit has a safe default and is checked where the data arrives; every timer is
 //! optional and counts milliseconds of the caller's clock (see [`crate::Connection::handle_timeout`]).
+//! Bindings set options by name through the schema ([`CONFIG_OPTIONS`], [`Config::set`]).
 
 use alloc::string::String;
 use alloc::vec::Vec;
+
+mod schema;
+
+#[cfg(feature = "deflate")]
+pub use schema::DEFLATE_OPTIONS;
+pub use schema::{
+    camel_case, snake_case, OptionError, OptionKind, OptionSpec, OptionValue, CONFIG_OPTIONS,
+};
 
 /// Which end of the connection this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
