@@ -30,6 +30,8 @@ function loadNative() {
 
 const native = loadNative();
 const { NativeConnection } = native;
+// The hot send path: plain napi functions on a connection's handle (src/connection.rs).
+const { sendTextTo, sendBinaryTo } = native.hotFunctions();
 
 // ---- description format (keep in sync with src/lib.rs) ----
 const F_TEXT = 1;
@@ -84,6 +86,11 @@ function events(conn, r) {
 const { Connection, upgradeRequestBytes, attach, decodeEvents } = createEngine({
   NativeConnection,
   configOptions: native.configOptions(),
+  init: (conn) => {
+    conn._h = conn._n.handle;
+  },
+  sendText: (conn, text) => sendTextTo(conn._h, text),
+  sendBinary: (conn, data) => sendBinaryTo(conn._h, data),
   F_OUTPUT,
   receive: (conn, chunk, now) => events(conn, conn._n.receive(chunk, DESC, now)),
   receiveEof: (conn, now) => events(conn, conn._n.receiveEof(DESC, now)),

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // Receive-path benchmark: wsengine's Connection vs ws's Receiver (with bufferutil), fed the
-// identical byte streams in the same process and the same run; and one send row (sendText vs
-// ws's Sender on the same strings).
+// identical byte streams in the same process and the same run; and send rows (send() vs ws's
+// Sender on the same strings and buffers).
 //
 //   node bench/bench.js            # all cases
 //   node bench/bench.js small      # cases whose name contains "small"
@@ -107,6 +107,18 @@ function cases() {
     const texts = [];
     for (let i = 0; i < 20000; i++) texts.push(`{"id":${i},"op":"tick","v":${i % 97}}`);
     list.push({ name: 'send small text messages (~30 B)', send: texts, messages: texts.length, stream: Buffer.alloc(0) });
+    // The same, with ws's socket stand-in turning strings into bytes as net.Socket must
+    // (ws leaves a text payload to the socket as a string; wsengine hands out bytes).
+    list.push({
+      name: 'send small text messages (~30 B), ws socket encodes',
+      send: texts,
+      encode: true,
+      messages: texts.length,
+      stream: Buffer.alloc(0),
+    });
+    const blobs = [];
+    for (let i = 0; i < 20000; i++) blobs.push(crypto.randomBytes(16 + (i % 48)));
+    list.push({ name: 'send small binary messages (16-64 B)', send: blobs, messages: blobs.length, stream: Buffer.alloc(0) });
   }
   if (deflateSupported) {
     const msgs = [];
@@ -145,7 +157,7 @@ function ourSender(c) {
     feed() {
       const texts = c.send;
       for (let i = 0; i < texts.length; i++) {
-        conn.sendText(texts[i]);
+        conn.send(texts[i]);
         if ((i & 63) === 63) sink += conn.takeOutput().length;
         got++;
       }
@@ -165,7 +177,7 @@ function wsSender(c) {
     cork() {},
     uncork() {},
     write(chunk) {
-      sink += chunk.length;
+      sink += typeof chunk === 'string' && c.encode ? Buffer.from(chunk).length : chunk.length;
       return true;
     },
   };
@@ -175,7 +187,7 @@ function wsSender(c) {
     feed() {
       const texts = c.send;
       for (let i = 0; i < texts.length; i++) {
-        sender.send(texts[i], { binary: false, fin: true, mask: false, compress: false });
+        sender.send(texts[i], { binary: typeof texts[i] !== 'string', fin: true, mask: false, compress: false });
         got++;
       }
     },

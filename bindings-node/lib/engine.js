@@ -17,6 +17,8 @@
 //   backend.closeInfo(conn)            the native close info as a plain object, or null
 //   backend.bytes(u8)                  a fresh Uint8Array as handed out (Node: a Buffer view)
 //   backend.encode(string)             UTF-8 bytes of a string
+//   backend.sendText(conn, string), backend.sendBinary(conn, u8)
+//                                      optional faster send calls (Node: plain napi functions)
 // It returns the API and the helpers a backend's decoder uses (decodeEvents, makeError).
 
 function createEngine(backend) {
@@ -31,6 +33,10 @@ function createEngine(backend) {
     err.closeCode = closeCode;
     return err;
   }
+
+  // The send calls: the backend's fast path when it has one, else the native methods.
+  const sendText = backend.sendText || ((conn, text) => conn._n.sendText(text));
+  const sendBinary = backend.sendBinary || ((conn, data) => conn._n.sendBinary(data));
 
   // ---- events ----
 
@@ -270,17 +276,17 @@ function createEngine(backend) {
 
     sendText(text) {
       if (typeof text !== 'string') throw inputError('sendText needs a string');
-      this._n.sendText(text);
+      sendText(this, text);
     }
 
     sendBinary(data) {
-      this._n.sendBinary(data instanceof Uint8Array ? data : toBytes(data, 'data'));
+      sendBinary(this, data instanceof Uint8Array ? data : toBytes(data, 'data'));
     }
 
     /** Sends a string as text, anything else as binary. */
     send(data) {
-      if (typeof data === 'string') this._n.sendText(data);
-      else this._n.sendBinary(data instanceof Uint8Array ? data : toBytes(data, 'data'));
+      if (typeof data === 'string') sendText(this, data);
+      else sendBinary(this, data instanceof Uint8Array ? data : toBytes(data, 'data'));
     }
 
     /** One fragment of a message: `kind` is 'text' or 'binary'; `fin` ends the message. */

@@ -222,3 +222,40 @@ pub(crate) unsafe fn u32_slice<'a>(
         std::slice::from_raw_parts_mut(data as *mut u32, len)
     })
 }
+
+/// The UTF-8 bytes of the JS string `v`, written into `scratch`: one napi call when the
+/// string fits the scratch buffer's capacity, a length query and a second read otherwise.
+pub(crate) unsafe fn read_utf8(
+    env: sys::napi_env,
+    v: sys::napi_value,
+    scratch: &mut Vec<u8>,
+) -> Result<&[u8]> {
+    if scratch.capacity() < 256 {
+        scratch.reserve(256);
+    }
+    let mut len = 0usize;
+    let status = unsafe {
+        sys::napi_get_value_string_utf8(
+            env,
+            v,
+            scratch.as_mut_ptr().cast(),
+            scratch.capacity(),
+            &mut len,
+        )
+    };
+    if status == sys::Status::napi_string_expected {
+        return Err(invalid_input(&Env::from_raw(env), "text must be a string"));
+    }
+    check(status)?;
+    // napi stops before a character that does not fit (and keeps one byte for the NUL), so
+    // a string within 4 bytes of the capacity may have been cut: read it again, whole.
+    if len + 4 >= scratch.capacity() {
+        check(unsafe { sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len) })?;
+        scratch.reserve(len + 1);
+        check(unsafe {
+            sys::napi_get_value_string_utf8(env, v, scratch.as_mut_ptr().cast(), len + 1, &mut len)
+        })?;
+    }
+    // SAFETY: napi wrote `len` initialised bytes at the start of the buffer.
+    Ok(unsafe { std::slice::from_raw_parts(scratch.as_ptr(), len) })
+}
