@@ -318,14 +318,14 @@ impl NativeConnection {
             .consume_output(if n > 0.0 { n as usize } else { 0 });
     }
 
-    /// Sends a text message (see [`send_text_to`], the faster path the JS layer uses).
+    /// Sends a text message (see `sendTextTo`, the faster path the JS layer uses).
     #[napi]
     pub fn send_text(&mut self, env: Env, text: Unknown) -> Result<()> {
         self.send_text_raw(&env, text.raw())
     }
 
     /// A handle to this connection for the free functions of the hot send path
-    /// ([`send_text_to`]), which skip napi-rs's per-call class checks (~230 ns of a method
+    /// (`sendTextTo`), which skip napi-rs's per-call class checks (~230 ns of a method
     /// call here): an `External` whose pointer is checked against the live connections.
     #[napi(getter)]
     pub fn handle(&mut self, env: Env) -> Result<Raw> {
