@@ -236,11 +236,11 @@ def run_group(group: str, names: Optional[str], duration: float, warmup: float, 
                 r = run_loadgen(server, s, loadgen_core, duration, warmup)
                 r.update(server=spec["name"], scenario=scenario_name(s), reference=bool(spec.get("reference")),
                          tls=bool(spec.get("tls")), socketio_server=bool(spec.get("socketio")))
-                key = (spec["name"], scenario_name(s))
-                seen = best.get(key)
+                slot = (spec["name"], scenario_name(s))
+                seen = best.get(slot)
                 r["rounds_msgs_per_sec"] = (seen or {}).get("rounds_msgs_per_sec", []) + [r.get("msgs_per_sec", 0)]
                 if seen is None or (seen["ok"] and (not r["ok"] or r["msgs_per_sec"] > seen["msgs_per_sec"])):
-                    best[key] = r
+                    best[slot] = r
                 else:
                     seen["rounds_msgs_per_sec"] = r["rounds_msgs_per_sec"]
                 if not r["ok"]:
