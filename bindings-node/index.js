@@ -40,6 +40,8 @@ const F_OUTPUT = 16;
 const F_ARRAY = 32;
 const F_OVERFLOW = 8;
 const T_OBJECT = 7; // Node's rare events: a ready-made object (the other codes: lib/engine.js)
+const T_OWN_TEXT = 11; // a message received into its own Buffer (index in the returned array)
+const T_OWN_BINARY = 12;
 
 // One scratch description array per thread: decoding is synchronous, right after the call.
 const DESC = new Uint32Array(16384);
@@ -69,8 +71,20 @@ function decode(r, d) {
     blob = r;
   }
   return decodeEvents(words, i, end, text, blob, (w, k, events) => {
-    if (w[k] !== T_OBJECT) throw new Error('wsengine: corrupt event description');
-    events.push(objs[3 + w[k + 1]]);
+    const o = objs[3 + w[k + 1]];
+    switch (w[k]) {
+      case T_OBJECT:
+        events.push(o);
+        break;
+      case T_OWN_TEXT:
+        events.push({ type: 'text', data: o });
+        break;
+      case T_OWN_BINARY:
+        events.push({ type: 'binary', data: o });
+        break;
+      default:
+        throw new Error('wsengine: corrupt event description');
+    }
     return k + 2;
   });
 }

@@ -147,7 +147,8 @@ export interface RejectedEvent {
 }
 export interface TextEvent {
   type: 'text';
-  data: string;
+  /** A string; the UTF-8 bytes when the connection's `textAsBytes` is set. */
+  data: string | Payload;
 }
 export interface BinaryEvent {
   type: 'binary';
@@ -255,6 +256,8 @@ export declare class Connection {
   reject(status: number, headers?: HeadersInit, body?: Bytes): void;
   respond(status: number, headers?: HeadersInit, body?: Bytes): void;
 
+  /** Text messages as their UTF-8 bytes (validated; as `ws` delivers them) instead of strings. Default false. */
+  textAsBytes: boolean;
   readonly state: State;
   readonly readyState: 0 | 1 | 2 | 3;
   readonly role: Role;

@@ -50,6 +50,7 @@ function createEngine(backend) {
   const T_PONG = 6;
   const T_WRITABLE = 8;
   const T_PROXY_CONNECTED = 9;
+  const T_TEXT_BYTES = 10; // start, end in the call's blob (a connection with textAsBytes)
 
   /**
    * Builds the event objects of one native call from its description words[i..end], the
@@ -70,6 +71,10 @@ function createEngine(backend) {
         }
         case T_BINARY:
           events.push({ type: 'binary', data: blob.subarray(words[i + 1], words[i + 2]) });
+          i += 3;
+          break;
+        case T_TEXT_BYTES:
+          events.push({ type: 'text', data: blob.subarray(words[i + 1], words[i + 2]) });
           i += 3;
           break;
         case T_CHUNK_TEXT: {
@@ -251,6 +256,19 @@ function createEngine(backend) {
     /** Runs the timers due at `nowMs` (milliseconds from any fixed origin). */
     handleTimeout(nowMs) {
       return backend.handleTimeout(this, +nowMs);
+    }
+
+    /**
+     * Whether text messages arrive as their UTF-8 bytes (a Buffer / Uint8Array, as `ws`
+     * delivers them; validated like strings) instead of strings. Default false.
+     */
+    get textAsBytes() {
+      return !!this._n.textAsBytes;
+    }
+
+    set textAsBytes(on) {
+      if (!('textAsBytes' in this._n)) throw makeError('invalid_state', 'textAsBytes: not supported by this binding', 1006);
+      this._n.textAsBytes = !!on;
     }
 
     /** Every event queued so far (e.g. after `accept()`). */

@@ -295,6 +295,18 @@ impl NativeConnection {
         self.collect(&env, desc)
     }
 
+    /// Whether whole text messages are handed over as their UTF-8 bytes (a Buffer, as `ws`
+    /// delivers them) instead of strings; validated either way. Off by default.
+    #[napi(getter)]
+    pub fn text_as_bytes(&self) -> bool {
+        self.c.text_bytes
+    }
+
+    #[napi(setter)]
+    pub fn set_text_as_bytes(&mut self, on: bool) {
+        self.c.text_bytes = on;
+    }
+
     /// When `handleTimeout` should next be called, or `null`.
     #[napi]
     pub fn next_timeout(&self) -> Option<f64> {
@@ -306,6 +318,24 @@ impl NativeConnection {
     pub fn take_output(&mut self, env: Env) -> Result<Raw> {
         if self.conn.buffered_amount() == 0 {
             return unsafe { Ok(Raw(js_null(env.raw())?)) };
+        }
+        let front = self.conn.pending_output();
+        let n = self.conn.buffered_amount();
+        if front.len() == n && n <= COPY_LIMIT {
+            // One run: copy it and leave the engine its buffer, reused by the next frames.
+            let mut data = ptr::null_mut();
+            let mut v = ptr::null_mut();
+            unsafe {
+                check(sys::napi_create_buffer_copy(
+                    env.raw(),
+                    n,
+                    front.as_ptr().cast(),
+                    &mut data,
+                    &mut v,
+                ))?;
+            }
+            self.conn.consume_output(n);
+            return Ok(Raw(v));
         }
         let mut bytes = self.conn.take_output();
         unsafe { Ok(Raw(js_buffer(env.raw(), &mut bytes)?)) }
@@ -507,6 +537,12 @@ impl EventSink for Sink<'_> {
             return;
         }
         match event {
+            EventRef::Text(t) if self.c.text_bytes => {
+                let (a, b) = self.c.push_blob_slice(t.as_bytes());
+                self.c
+                    .desc
+                    .extend_from_slice(&[describe::T_TEXT_BYTES, a, b]);
+            }
             EventRef::Text(t) => {
                 let (a, b) = self.c.push_text(t.as_bytes());
                 self.c.desc.extend_from_slice(&[describe::T_TEXT, a, b]);
@@ -515,18 +551,8 @@ impl EventSink for Sink<'_> {
                 let (a, b) = self.c.push_blob_slice(bytes);
                 self.c.desc.extend_from_slice(&[describe::T_BINARY, a, b]);
             }
-            EventRef::Buffer(buf) => {
-                let Ok(buf) = buf.into_any().downcast::<NodeBuffer>() else {
-                    self.result = Err(Error::from_reason("wsengine: a buffer of another sink"));
-                    return;
-                };
-                self.result = unsafe { binary_object(self.env, buf.value()) }.map(|o| {
-                    self.c
-                        .desc
-                        .extend_from_slice(&[T_OBJECT, self.objs.len() as u32]);
-                    self.objs.push(o);
-                });
-            }
+            EventRef::Buffer(buf) => self.own_buffer(T_OWN_BINARY, buf),
+            EventRef::TextBuffer(buf) => self.own_buffer(T_OWN_TEXT, buf),
             EventRef::Owned(ev) => {
                 self.result =
                     unsafe { describe(self.env, self.c, &mut self.objs, ev, self.raw_text_chunks) };
@@ -536,6 +562,21 @@ impl EventSink for Sink<'_> {
     }
 
     fn message_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
+        self.node_buffer(len)
+    }
+
+    fn text_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
+        // Only where text is handed over as bytes (`textAsBytes`); otherwise as a string.
+        if !self.c.text_bytes {
+            return None;
+        }
+        self.node_buffer(len)
+    }
+}
+
+impl Sink<'_> {
+    /// A Node Buffer for a message of `len` bytes, if it is large enough to be worth one.
+    fn node_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
         if len < DIRECT_MIN {
             return None;
         }
@@ -547,17 +588,20 @@ impl EventSink for Sink<'_> {
             }
         }
     }
-}
 
-/// `{ type: 'binary', data }` for a message received into its own Buffer.
-unsafe fn binary_object(
-    env: sys::napi_env,
-    data: Result<sys::napi_value>,
-) -> Result<sys::napi_value> {
-    let o = js_object(env)?;
-    set(env, o, c"type", js_string(env, "binary")?)?;
-    set(env, o, c"data", data?)?;
-    Ok(o)
+    /// Describes a message received into its own Node Buffer (`code` says which kind).
+    fn own_buffer(&mut self, code: u32, buf: Box<dyn MessageBuffer>) {
+        let Ok(buf) = buf.into_any().downcast::<NodeBuffer>() else {
+            self.result = Err(Error::from_reason("wsengine: a buffer of another sink"));
+            return;
+        };
+        self.result = unsafe { buf.value() }.map(|v| {
+            self.c
+                .desc
+                .extend_from_slice(&[code, self.objs.len() as u32]);
+            self.objs.push(v);
+        });
+    }
 }
 
 thread_local! {

@@ -22,6 +22,9 @@ pub const T_PONG: u32 = 6;
 pub const T_WRITABLE: u32 = 8;
 /// The CONNECT proxy opened the tunnel.
 pub const T_PROXY_CONNECTED: u32 = 9;
+/// A text message as its (validated) UTF-8 bytes: start and end in the call's blob (a
+/// connection that takes text as bytes, as `ws` delivers it).
+pub const T_TEXT_BYTES: u32 = 10;
 
 /// Where one call's description is collected.
 pub trait Describe {
@@ -35,6 +38,10 @@ pub trait Describe {
     }
     /// Appends bytes to the call's blob; returns their range.
     fn push_blob(&mut self, bytes: Vec<u8>) -> (u32, u32);
+    /// Whether whole text messages go to the blob as UTF-8 bytes (`T_TEXT_BYTES`).
+    fn text_as_bytes(&self) -> bool {
+        false
+    }
 }
 
 /// Describes a frequent event; gives a rare one back untouched. `raw_text_chunks`
@@ -45,6 +52,10 @@ pub fn describe_frequent<D: Describe>(
     raw_text_chunks: bool,
 ) -> Option<Event> {
     match ev {
+        Event::Text(s) if d.text_as_bytes() => {
+            let (a, b) = d.push_blob(s.into_bytes());
+            d.desc().extend_from_slice(&[T_TEXT_BYTES, a, b]);
+        }
         Event::Text(s) => {
             let (a, b) = d.push_text_owned(s);
             d.desc().extend_from_slice(&[T_TEXT, a, b]);

@@ -47,6 +47,9 @@ const F_ARRAY: u32 = 32;
 
 // The frequent events' codes: describe.rs. Node's rare events:
 const T_OBJECT: u32 = 7; // index into the returned array
+/// A message received into its own Buffer: the Buffer's index in the returned array.
+const T_OWN_TEXT: u32 = 11;
+const T_OWN_BINARY: u32 = 12;
 
 /// Buffers up to this size are copied into V8-owned memory; larger ones are handed over.
 const COPY_LIMIT: usize = 64 * 1024;

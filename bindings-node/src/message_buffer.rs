@@ -1,5 +1,6 @@
-//! Large binary messages are received straight into the memory of the Node Buffer that will
-//! hold them (the core's `EventSink::message_buffer`): the payload is unmasked once, where
+//! Large messages (binary ones, and text ones for a connection with `textAsBytes`) are
+//! received straight into the memory of the Node Buffer that will hold them (the core's
+//! `EventSink::message_buffer` / `text_buffer`): the payload is unmasked once, where
 //! JavaScript gets it, in memory Node's allocator reuses, instead of into the engine's buffer
 //! and then handed over or copied.
 
@@ -7,10 +8,11 @@ use std::any::Any;
 
 use super::*;
 
-/// Messages from this size on are received into Node Buffers.
-pub(crate) const DIRECT_MIN: usize = 64 * 1024;
+/// Messages from this size on are received into Node Buffers (smaller ones are cheaper
+/// copied into the call's one blob).
+pub(crate) const DIRECT_MIN: usize = 8 * 1024;
 
-/// A Node Buffer lent to the core for one binary message. It may outlive the napi call that
+/// A Node Buffer lent to the core for one message. It may outlive the napi call that
 /// made it (a message arrives over many reads), so a reference keeps it alive.
 pub(crate) struct NodeBuffer {
     env: sys::napi_env,

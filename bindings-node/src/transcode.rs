@@ -63,6 +63,8 @@ pub(crate) struct Collector {
     pub(crate) blob: Vec<u8>,
     pub(crate) has_blob: bool,
     pub(crate) desc: Vec<u32>,
+    /// Whole text messages as UTF-8 bytes in the blob (the connection's `textAsBytes`).
+    pub(crate) text_bytes: bool,
 }
 
 impl Describe for Collector {
@@ -82,6 +84,10 @@ impl Describe for Collector {
             return (0, self.text8.len() as u32);
         }
         self.push_text_units(s.as_bytes())
+    }
+
+    fn text_as_bytes(&self) -> bool {
+        self.text_bytes
     }
 
     fn push_blob(&mut self, bytes: Vec<u8>) -> (u32, u32) {

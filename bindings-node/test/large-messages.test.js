@@ -60,3 +60,42 @@ test('a fragmented large message and the message size limit still go through the
   assert.deepStrictEqual(over.map((e) => e.type), ['failed', 'closed']);
   assert.strictEqual(over[0].error.closeCode, 1009);
 });
+
+test('textAsBytes: text arrives as validated UTF-8 Buffers, byte-exact in any read size', () => {
+  // Sizes around the own-Buffer threshold (8 KiB), multi-byte characters split by every read.
+  const texts = [5, 8191, 8192, 20000, 300001].map((n) => 'añ€𝄞'.repeat(Math.ceil(n / 10)).slice(0, n));
+  const stream = Buffer.concat([...texts.map((t) => frame(Buffer.from(t), 1)), frame(Buffer.from([1, 2]), 2)]);
+  for (const read of [7, 1000, 65536, stream.length]) {
+    const conn = server();
+    conn.textAsBytes = true;
+    assert.strictEqual(conn.textAsBytes, true);
+    const got = [];
+    for (let i = 0; i < stream.length; i += read) got.push(...conn.receive(stream.subarray(i, i + read)));
+    assert.deepStrictEqual(got.map((e) => e.type), ['text', 'text', 'text', 'text', 'text', 'binary'], `reads of ${read}`);
+    texts.forEach((t, k) => {
+      assert.ok(Buffer.isBuffer(got[k].data), `message ${k} is a Buffer`);
+      assert.strictEqual(got[k].data.toString('utf8'), t, `message ${k}, reads of ${read}`);
+    });
+  }
+  // Off (the default): strings.
+  const conn = server();
+  assert.strictEqual(conn.textAsBytes, false);
+  const [ev] = conn.receive(frame(Buffer.from(texts[3]), 1));
+  assert.strictEqual(ev.data, texts[3]);
+});
+
+test('textAsBytes: invalid UTF-8 in a large text message fails with 1007, at once', () => {
+  for (const read of [1000, 1 << 20]) {
+    const bad = Buffer.from('x'.repeat(100000));
+    bad[5000] = 0xff;
+    const stream = Buffer.concat([frame(Buffer.from('before'), 1), frame(bad, 1)]);
+    const conn = server();
+    conn.textAsBytes = true;
+    const got = [];
+    // Fail fast: the error is found in the first read that holds the bad byte.
+    for (let i = 0; i < 6000 + 14; i += read) got.push(...conn.receive(stream.subarray(i, i + read)));
+    assert.deepStrictEqual(got.map((e) => e.type).slice(0, 2), ['text', 'failed'], `reads of ${read}`);
+    assert.strictEqual(got[0].data.toString(), 'before');
+    assert.strictEqual(got[1].error.closeCode, 1007);
+  }
+});

@@ -246,6 +246,9 @@ pub(crate) fn event_ref_to_py<'py>(
     }
 }
 
+/// Binary messages from this size on are received straight into their `bytes`.
+const OWN_BYTES_MIN: usize = 1024;
+
 /// A new `bytes` object that a binary message is received into: the core unmasks the
 /// payload straight into it as it arrives (`EventSink::message_buffer`), one copy fewer than
 /// building the object from the finished message.
@@ -322,6 +325,10 @@ impl EventSink for PySink<'_, '_> {
         }
     }
     fn message_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
+        // A small message is cheaper lent and copied into its `bytes` (`binary_message`).
+        if len < OWN_BYTES_MIN {
+            return None;
+        }
         // If Python cannot allocate it, the core uses a buffer of its own.
         BytesBuffer::new(self.py, len)
             .ok()

@@ -65,6 +65,9 @@ pub enum EventRef<'a> {
     /// A complete binary message, received into the buffer that
     /// [`EventSink::message_buffer`] gave for it (only with [`crate::Connection::receive_into`]).
     Buffer(Box<dyn MessageBuffer>),
+    /// A complete text message (valid UTF-8), received into the buffer that
+    /// [`EventSink::text_buffer`] gave for it (only with [`crate::Connection::receive_into`]).
+    TextBuffer(Box<dyn MessageBuffer>),
     /// Any other event (including messages that were fragmented or compressed).
     Owned(Event),
 }
@@ -76,6 +79,10 @@ impl EventRef<'_> {
             EventRef::Text(t) => Event::Text(String::from(t)),
             EventRef::Binary(b) => Event::Binary(b.to_vec()),
             EventRef::Buffer(b) => Event::Binary(b.as_slice().to_vec()),
+            // Validated before it was handed over; the lossy conversion only copies.
+            EventRef::TextBuffer(b) => {
+                Event::Text(String::from_utf8_lossy(b.as_slice()).into_owned())
+            }
             EventRef::Owned(e) => e,
         }
     }
@@ -99,6 +106,16 @@ pub trait EventSink {
         let _ = len;
         None
     }
+
+    /// [`EventSink::message_buffer`] for a text message of `len` bytes: return a buffer of
+    /// exactly `len` bytes, or `None` (the default) for the engine's own (the message is then
+    /// lent as [`EventRef::Text`]). The engine validates the UTF-8 where it writes it
+    /// (invalid text fails the connection with 1007 as always, and the buffer is dropped);
+    /// the message then arrives as [`EventRef::TextBuffer`].
+    fn text_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
+        let _ = len;
+        None
+    }
 }
 
 impl<F: FnMut(EventRef<'_>)> EventSink for F {
@@ -107,7 +124,8 @@ impl<F: FnMut(EventRef<'_>)> EventSink for F {
     }
 }
 
-/// Memory an [`EventSink`] lends for one binary message (see [`EventSink::message_buffer`]).
+/// Memory an [`EventSink`] lends for one message (see [`EventSink::message_buffer`] and
+/// [`EventSink::text_buffer`]).
 pub trait MessageBuffer: Any + Send + Sync {
     /// The whole buffer (the message's length).
     fn as_slice(&self) -> &[u8];

@@ -12,8 +12,15 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
+use crate::mask::extend_masked;
+
 /// Payloads at least this large get their own segment instead of being copied.
 pub(crate) const ZERO_COPY_THRESHOLD: usize = 16 * 1024;
+
+/// A borrowed payload (which must be copied anyway) at least this large is copied into a
+/// segment of its own; smaller ones are appended to the shared buffer, which is reused, so
+/// steady traffic neither allocates nor splits one frame over two runs.
+pub(crate) const OWN_SEGMENT_MIN: usize = 64 * 1024;
 
 #[derive(Debug, Default)]
 pub(crate) struct Output {
@@ -64,20 +71,31 @@ impl Output {
     /// Appends bytes (copied).
     #[inline]
     pub(crate) fn push(&mut self, bytes: &[u8]) {
-        if bytes.is_empty() {
+        self.push_with(bytes.len(), |seg| seg.extend_from_slice(bytes));
+    }
+
+    /// Appends `bytes` masked with `key` (RFC 6455 §5.3), in one pass.
+    pub(crate) fn push_masked(&mut self, bytes: &[u8], key: [u8; 4]) {
+        self.push_with(bytes.len(), |seg| extend_masked(seg, bytes, key, 0));
+    }
+
+    /// Appends `n` bytes that `write` adds to the shared buffer.
+    #[inline]
+    fn push_with(&mut self, n: usize, write: impl FnOnce(&mut Vec<u8>)) {
+        if n == 0 {
             return;
         }
         match self.segments.back_mut() {
-            Some(back) if self.back_shared => back.extend_from_slice(bytes),
+            Some(back) if self.back_shared => write(back),
             _ => {
                 let mut seg = core::mem::take(&mut self.spare);
-                seg.reserve(bytes.len().max(4096));
-                seg.extend_from_slice(bytes);
+                seg.reserve(n.max(4096));
+                write(&mut seg);
                 self.segments.push_back(seg);
                 self.back_shared = true;
             }
         }
-        self.len += bytes.len();
+        self.len += n;
     }
 
     /// Appends an owned buffer as its own segment (no copy).

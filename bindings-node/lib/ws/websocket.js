@@ -166,6 +166,7 @@ class WebSocket extends EventEmitter {
   _setSocket(conn, socket, head) {
     this._conn = conn;
     this._socket = socket;
+    conn.textAsBytes = true; // text arrives as a Buffer, as ws delivers it
     if (socket.setNoDelay) socket.setNoDelay(true);
     if (socket.setTimeout) socket.setTimeout(0);
     if (head && head.length > 0) socket.unshift(head);

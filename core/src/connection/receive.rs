@@ -28,7 +28,7 @@ pub(super) struct Receiver {
     /// The buffer whole messages are lent from by `receive_with` (reused).
     lent: Vec<u8>,
     /// A message received into an [`EventSink`]'s buffer, complete, to hand over.
-    completed: Option<Box<dyn MessageBuffer>>,
+    completed: Option<(DataKind, Box<dyn MessageBuffer>)>,
     /// Masked, compressed bytes waiting to be inflated (reused).
     #[cfg(feature = "deflate")]
     scratch: Vec<u8>,
@@ -99,14 +99,15 @@ impl Connection {
     }
 
     /// [`Connection::receive_with`] with an [`EventSink`] that may also give memory of its
-    /// own for large binary messages: a message that arrives in one uncompressed frame is
-    /// then unmasked straight into that memory as its bytes arrive, and handed over as
-    /// [`EventRef::Buffer`]. A binding whose message type must be allocated by its runtime
-    /// anyway (a Python `bytes`) saves a copy of every such message this way.
+    /// own for messages: a message that arrives in one uncompressed frame is then unmasked
+    /// straight into that memory as its bytes arrive (text validated there), and handed over
+    /// as [`EventRef::Buffer`] / [`EventRef::TextBuffer`]. A binding whose message type must
+    /// be allocated by its runtime anyway (a Python `bytes`, a Node `Buffer`) saves a copy of
+    /// every such message this way.
     ///
     /// A message whose header came through [`Connection::receive`] is received into the
     /// engine's buffer; one received into a sink's buffer but completed through `receive`
-    /// is queued as an [`Event::Binary`] copy.
+    /// is queued as an [`Event::Binary`] / [`Event::Text`] copy.
     pub fn receive_into<S: EventSink + ?Sized>(&mut self, data: &[u8], sink: &mut S) {
         let mut sink = SinkRef(sink);
         // Events queued by other calls come first.
@@ -174,12 +175,16 @@ impl Connection {
             if let Some(f) = lend.as_deref_mut() {
                 self.hand_over_events(f);
             }
-            if let Some(buf) = self.recv.completed.take() {
-                match lend.as_deref_mut() {
-                    Some(f) => f.event(EventRef::Buffer(buf)),
-                    None => self
+            if let Some((kind, buf)) = self.recv.completed.take() {
+                match (lend.as_deref_mut(), kind) {
+                    (Some(f), DataKind::Binary) => f.event(EventRef::Buffer(buf)),
+                    (Some(f), DataKind::Text) => f.event(EventRef::TextBuffer(buf)),
+                    (None, DataKind::Binary) => {
+                        self.events.push_back(EventRef::Buffer(buf).into_owned())
+                    }
+                    (None, DataKind::Text) => self
                         .events
-                        .push_back(Event::Binary(buf.as_slice().to_vec())),
+                        .push_back(EventRef::TextBuffer(buf).into_owned()),
                 }
             }
         }
@@ -205,7 +210,11 @@ impl Connection {
             return;
         }
         m.offer_len = None;
-        let Some(mut ext) = sink.message_buffer(len) else {
+        let ext = match m.kind {
+            DataKind::Binary => sink.message_buffer(len),
+            DataKind::Text => sink.text_buffer(len),
+        };
+        let Some(mut ext) = ext else {
             return;
         };
         let dst = ext.as_mut_slice();
@@ -255,6 +264,29 @@ impl Connection {
         let text = h.opcode == OpCode::Text;
         match lend {
             Some(f) if !(text && self.config.ignore_utf8_errors) => {
+                // Into the sink's own buffer when it gives one: one pass, where it wants it.
+                let own = if text {
+                    f.text_buffer(len)
+                } else {
+                    f.message_buffer(len)
+                };
+                if let Some(mut own) = own {
+                    let dst = own.as_mut_slice();
+                    if dst.len() == len {
+                        match h.mask {
+                            Some(key) => copy_masked(dst, payload, key, 0),
+                            None => dst.copy_from_slice(payload),
+                        }
+                        if !text {
+                            f.event(EventRef::Buffer(own));
+                        } else if simdutf8::basic::from_utf8(own.as_slice()).is_ok() {
+                            f.event(EventRef::TextBuffer(own));
+                        } else {
+                            return Err(Error::InvalidUtf8);
+                        }
+                        return Ok(head + len);
+                    }
+                }
                 let buf = &mut self.recv.lent;
                 buf.clear();
                 match h.mask {
@@ -395,7 +427,9 @@ impl Connection {
                         fragments: 1,
                         size: 0,
                         delivered_first: false,
-                        offer_len: (op == OpCode::Binary && whole && len > 0)
+                        offer_len: (whole
+                            && len > 0
+                            && (op == OpCode::Binary || !self.config.ignore_utf8_errors))
                             .then_some(len as usize),
                         external: None,
                     });
@@ -517,7 +551,11 @@ impl Connection {
             m.size += piece.len();
         }
         if m.kind == DataKind::Text && !ignore_utf8 {
-            m.utf8.advance(&m.buf).map_err(|_| Error::InvalidUtf8)?;
+            let so_far = match m.external.as_ref() {
+                Some(ext) => ext.as_slice().get(..m.size).unwrap_or(&[]),
+                None => &m.buf,
+            };
+            m.utf8.advance(so_far).map_err(|_| Error::InvalidUtf8)?;
         }
         if let Delivery::Chunks(max) = self.config.delivery {
             self.deliver_full_chunks(max);
@@ -571,13 +609,18 @@ impl Connection {
             let Some(m) = self.recv.message.take() else {
                 return Ok(());
             };
-            if m.kind == DataKind::Text && !ignore_utf8 && !m.utf8.is_complete(m.buf.len()) {
+            let received = if m.external.is_some() {
+                m.size
+            } else {
+                m.buf.len()
+            };
+            if m.kind == DataKind::Text && !ignore_utf8 && !m.utf8.is_complete(received) {
                 // The message ended inside a character (RFC 6455 §8.1).
                 return Err(Error::InvalidUtf8);
             }
             if let Some(buf) = m.external {
                 // Handed over by `read_frames_with`, in order, after this step.
-                self.recv.completed = Some(buf);
+                self.recv.completed = Some((m.kind, buf));
                 return Ok(());
             }
             match self.config.delivery {
@@ -700,5 +743,8 @@ impl<S: EventSink + ?Sized> EventSink for SinkRef<'_, S> {
     }
     fn message_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
         self.0.message_buffer(len)
+    }
+    fn text_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
+        self.0.text_buffer(len)
     }
 }

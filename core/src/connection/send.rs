@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::event::DataKind;
 use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::mask::apply_mask;
-use crate::output::ZERO_COPY_THRESHOLD;
+use crate::output::{OWN_SEGMENT_MIN, ZERO_COPY_THRESHOLD};
 
 impl Connection {
     /// Sends a text message.
@@ -235,14 +235,17 @@ impl Connection {
 
     /// Writes one frame, copying (and for a client, masking) the payload into the output.
     fn write_frame(&mut self, opcode: OpCode, fin: bool, rsv1: bool, payload: &[u8]) {
-        match self.write_header(opcode, fin, rsv1, payload.len()) {
-            None if payload.len() < ZERO_COPY_THRESHOLD => self.out.push(payload),
-            None => self.out.push_owned(payload.to_vec()),
-            Some(key) => {
-                let mut masked = payload.to_vec();
-                apply_mask(&mut masked, key, 0);
-                self.push_payload(masked);
+        let key = self.write_header(opcode, fin, rsv1, payload.len());
+        if payload.len() >= OWN_SEGMENT_MIN {
+            let mut owned = payload.to_vec();
+            if let Some(key) = key {
+                apply_mask(&mut owned, key, 0);
             }
+            self.out.push_owned(owned);
+        } else if let Some(key) = key {
+            self.out.push_masked(payload, key);
+        } else {
+            self.out.push(payload);
         }
     }
 

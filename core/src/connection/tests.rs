@@ -1105,6 +1105,7 @@ fn receive_with_lends_messages_then_the_failure_behind_them() {
             crate::EventRef::Text(t) => alloc::format!("lent text {t}"),
             crate::EventRef::Binary(b) => alloc::format!("lent binary {b:?}"),
             crate::EventRef::Buffer(b) => alloc::format!("buffer {b:?}"),
+            crate::EventRef::TextBuffer(b) => alloc::format!("text buffer {b:?}"),
             crate::EventRef::Owned(Event::Failed(e)) => alloc::format!("failed {}", e.kind()),
             crate::EventRef::Owned(Event::Closed(_)) => "closed".into(),
             crate::EventRef::Owned(ev) => alloc::format!("owned {ev:?}"),
@@ -1228,9 +1229,10 @@ fn messages_before_the_peers_close_can_be_answered() {
 }
 
 /// An [`crate::EventSink`] that gives buffers of its own for binary messages of at least
-/// `min` bytes, and records what it was asked and given.
+/// `min` bytes (and for text, with `text`), and records what it was asked and given.
 struct OwnBuffers {
     min: usize,
+    text: bool,
     asked: Vec<usize>,
     got: Vec<alloc::string::String>,
     buffers: Vec<Vec<u8>>,
@@ -1255,6 +1257,7 @@ impl OwnBuffers {
     fn new(min: usize) -> Self {
         OwnBuffers {
             min,
+            text: false,
             asked: Vec::new(),
             got: Vec::new(),
             buffers: Vec::new(),
@@ -1274,6 +1277,15 @@ impl crate::EventSink for OwnBuffers {
                 self.buffers.push(b.0);
                 line
             }
+            crate::EventRef::TextBuffer(b) => {
+                let b = b
+                    .into_any()
+                    .downcast::<TestBuffer>()
+                    .expect("our own buffer");
+                let line = alloc::format!("text buffer {}", b.0.len());
+                self.buffers.push(b.0);
+                line
+            }
             crate::EventRef::Binary(b) => alloc::format!("lent binary {}", b.len()),
             crate::EventRef::Text(t) => alloc::format!("lent text {}", t.len()),
             crate::EventRef::Owned(Event::Binary(b)) => alloc::format!("owned binary {}", b.len()),
@@ -1287,6 +1299,75 @@ impl crate::EventSink for OwnBuffers {
         (len >= self.min)
             .then(|| Box::new(TestBuffer(vec![0xEE; len])) as Box<dyn crate::MessageBuffer>)
     }
+    fn text_buffer(&mut self, len: usize) -> Option<Box<dyn crate::MessageBuffer>> {
+        if !self.text {
+            return None;
+        }
+        self.message_buffer(len)
+    }
+}
+
+#[test]
+fn text_is_received_into_the_sinks_buffer_and_validated_there() {
+    let text = "héllo wörld €𝄞 ".repeat(700); // multi-byte characters across every split
+    let input = masked(0x81, text.as_bytes());
+    for piece_len in [input.len(), 1000, 7] {
+        let mut s = server();
+        let mut sink = OwnBuffers::new(1);
+        sink.text = true;
+        for piece in input.chunks(piece_len) {
+            s.receive_into(piece, &mut sink);
+        }
+        assert_eq!(
+            sink.got,
+            [alloc::format!("text buffer {}", text.len())],
+            "pieces of {piece_len}"
+        );
+        assert_eq!(sink.buffers[0], text.as_bytes());
+        assert_eq!(s.state(), State::Open);
+    }
+}
+
+#[test]
+fn invalid_text_in_the_sinks_buffer_fails_with_1007() {
+    let mut bad = "ok ".repeat(3000).into_bytes();
+    bad[5000] = 0xFF; // invalid in the middle
+    let mut cut = "€".repeat(3000).into_bytes();
+    cut.pop(); // ends inside a character (RFC 6455 §8.1)
+    for payload in [bad, cut] {
+        let input = masked(0x81, &payload);
+        for piece_len in [input.len(), 999] {
+            let mut s = server();
+            let mut sink = OwnBuffers::new(1);
+            sink.text = true;
+            for piece in input.chunks(piece_len) {
+                s.receive_into(piece, &mut sink);
+            }
+            assert!(
+                !sink.got.iter().any(|l| l.starts_with("text buffer")),
+                "{:?}",
+                sink.got
+            );
+            assert!(
+                sink.got.iter().any(|l| l.contains("InvalidUtf8")),
+                "pieces of {piece_len}: {:?}",
+                sink.got
+            );
+            assert_eq!(s.close_info().map(|i| i.sent_code), Some(Some(1007)));
+        }
+    }
+}
+
+#[test]
+fn a_whole_binary_message_in_one_read_goes_to_the_sinks_buffer() {
+    let mut s = server();
+    let mut input = masked(0x82, &pattern(3000));
+    input.extend(masked(0x82, &pattern(10)));
+    let mut sink = OwnBuffers::new(100);
+    s.receive_into(&input, &mut sink);
+    assert_eq!(sink.asked, [3000, 10]);
+    assert_eq!(sink.got, ["buffer 3000", "lent binary 10"]);
+    assert_eq!(sink.buffers[0], pattern(3000));
 }
 
 fn pattern(len: usize) -> Vec<u8> {

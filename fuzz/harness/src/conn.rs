@@ -308,18 +308,29 @@ impl MessageBuffer for OwnBuffer {
 
 impl EventSink for Sink<'_> {
     fn event(&mut self, event: EventRef<'_>) {
-        if let EventRef::Buffer(b) = event {
-            assert!(self.give, "a buffer came back that was never given");
-            let b = b.into_any().downcast::<OwnBuffer>().expect("our buffer");
-            self.events.push(Event::Binary(b.0));
-        } else {
-            self.events.push(event.into_owned());
+        match event {
+            EventRef::Buffer(b) => {
+                assert!(self.give, "a buffer came back that was never given");
+                let b = b.into_any().downcast::<OwnBuffer>().expect("our buffer");
+                self.events.push(Event::Binary(b.0));
+            }
+            EventRef::TextBuffer(b) => {
+                assert!(self.give, "a text buffer came back that was never given");
+                let b = b.into_any().downcast::<OwnBuffer>().expect("our buffer");
+                let text = String::from_utf8(b.0).expect("a text buffer holds valid UTF-8");
+                self.events.push(Event::Text(text));
+            }
+            other => self.events.push(other.into_owned()),
         }
     }
     fn message_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
         // Filled with a marker: every byte must be overwritten by the message.
         self.give
             .then(|| Box::new(OwnBuffer(vec![0xA5; len])) as Box<dyn MessageBuffer>)
+    }
+    fn text_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
+        // 0xA5 alone is not UTF-8: a byte left unwritten would show as invalid text.
+        self.message_buffer(len)
     }
 }
 
