@@ -255,7 +255,11 @@ def run_group(group: str, names: Optional[str], duration: float, warmup: float, 
     results = list(best.values())
     path = os.path.join(OUT, f"e2e-{group}.json")
     with open(path, "w") as f:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+        measured = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         json.dump({"group": group, "quick": quick, "duration_s": duration, "warmup_s": warmup, "rounds": rounds,
+                   "commit": commit, "measured": measured,
                    "pinned": pin, "scenarios": [scenario_name(s) for s in scenarios],
                    "results": results, "failures": failures}, f, indent=1)
     log(f"wrote {path} ({len(results)} runs, {len(failures)} failures)")

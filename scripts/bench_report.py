@@ -462,6 +462,8 @@ reaches about 1.2 M echoes/s on its core (bench-e2e/README.md): rates near that 
         quick = " (quick run: short measurements)" if data.get("quick") else ""
         if data.get("rounds", 1) > 1:
             quick += f"; each server's best of {data['rounds']} rounds (servers alternating)"
+        if data.get("measured"):
+            quick += f"; measured {data['measured']} on commit {data.get('commit') or '?'}"
         failures = "".join(f"\n- failed: {f}" for f in data.get("failures", []))
         out.append(f"""### {group}
 
