@@ -244,7 +244,8 @@ export declare class Connection {
   /** Whether output was pending after the last receive / handleTimeout / pollEvents. */
   readonly hadOutput: boolean;
 
-  sendText(text: string): void;
+  /** A text message: a string, or its UTF-8 bytes (validated; invalid UTF-8 throws `invalid_input`). */
+  sendText(text: string | Bytes): void;
   sendBinary(data: Bytes): void;
   send(data: string | Bytes): void;
   sendFragment(kind: 'text' | 'binary', data: Bytes, fin: boolean): void;

@@ -17,7 +17,7 @@
 //   backend.closeInfo(conn)            the native close info as a plain object, or null
 //   backend.bytes(u8)                  a fresh Uint8Array as handed out (Node: a Buffer view)
 //   backend.encode(string)             UTF-8 bytes of a string
-//   backend.sendText(conn, string), backend.sendBinary(conn, u8)
+//   backend.sendText(conn, string), backend.sendTextBytes(conn, u8), backend.sendBinary(conn, u8)
 //                                      optional faster send calls (Node: plain napi functions)
 // It returns the API and the helpers a backend's decoder uses (decodeEvents, makeError).
 
@@ -36,6 +36,7 @@ function createEngine(backend) {
 
   // The send calls: the backend's fast path when it has one, else the native methods.
   const sendText = backend.sendText || ((conn, text) => conn._n.sendText(text));
+  const sendTextBytes = backend.sendTextBytes || ((conn, data) => conn._n.sendTextBytes(data));
   const sendBinary = backend.sendBinary || ((conn, data) => conn._n.sendBinary(data));
 
   // ---- events ----
@@ -292,9 +293,11 @@ function createEngine(backend) {
       return (this._flags & backend.F_OUTPUT) !== 0;
     }
 
+    /** A text message: a string, or its UTF-8 bytes (a Uint8Array, validated by the engine). */
     sendText(text) {
-      if (typeof text !== 'string') throw inputError('sendText needs a string');
-      sendText(this, text);
+      if (typeof text === 'string') sendText(this, text);
+      else if (text instanceof Uint8Array) sendTextBytes(this, text);
+      else throw inputError('sendText needs a string or a Uint8Array');
     }
 
     sendBinary(data) {

@@ -368,6 +368,14 @@ impl NativeConnection {
         Ok(Raw(v))
     }
 
+    /// Sends a text message given as its UTF-8 bytes (validated by the core).
+    #[napi]
+    pub fn send_text_bytes(&mut self, env: Env, data: &[u8]) -> Result<()> {
+        self.conn
+            .send(DataKind::Text, data)
+            .map_err(|e| throw(&env, &e))
+    }
+
     #[napi]
     pub fn send_binary(&mut self, env: Env, data: &[u8]) -> Result<()> {
         self.conn.send_binary(data).map_err(|e| throw(&env, &e))
@@ -644,8 +652,9 @@ impl Drop for NativeConnection {
 #[napi]
 pub fn hot_functions(env: Env) -> Result<Raw> {
     type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
-    let functions: [(&std::ffi::CStr, Callback); 2] = [
+    let functions: [(&std::ffi::CStr, Callback); 3] = [
         (c"sendTextTo", send_text_to),
+        (c"sendTextBytesTo", send_text_bytes_to),
         (c"sendBinaryTo", send_binary_to),
     ];
     unsafe {
@@ -675,6 +684,21 @@ unsafe extern "C" fn send_text_to(
     unsafe { hot_call(env, info, |env, conn, text| conn.send_text_raw(env, text)) }
 }
 
+/// `sendTextBytesTo(handle, data)`: the connection's `sendTextBytes` (`data` a Uint8Array).
+unsafe extern "C" fn send_text_bytes_to(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe {
+        hot_call(env, info, |env, conn, data| {
+            let data = u8_view(env, data, "sendText needs a string or a Uint8Array")?;
+            conn.conn
+                .send(DataKind::Text, data)
+                .map_err(|e| throw(env, &e))
+        })
+    }
+}
+
 /// `sendBinaryTo(handle, data)`: the connection's `sendBinary` (`data` a Uint8Array).
 unsafe extern "C" fn send_binary_to(
     env: sys::napi_env,
@@ -682,29 +706,37 @@ unsafe extern "C" fn send_binary_to(
 ) -> sys::napi_value {
     unsafe {
         hot_call(env, info, |env, conn, data| {
-            let mut kind = sys::TypedarrayType::int8_array;
-            let (mut len, mut p) = (0usize, ptr::null_mut());
-            let status = sys::napi_get_typedarray_info(
-                env.raw(),
-                data,
-                &mut kind,
-                &mut len,
-                &mut p,
-                ptr::null_mut(),
-                ptr::null_mut(),
-            );
-            if status != sys::Status::napi_ok || kind != sys::TypedarrayType::uint8_array {
-                return Err(invalid_input(env, "sendBinary needs a Uint8Array"));
-            }
-            let data: &[u8] = if len == 0 {
-                &[]
-            } else {
-                // SAFETY: napi gave the view's data and length; nothing runs JS meanwhile.
-                std::slice::from_raw_parts(p.cast::<u8>(), len)
-            };
+            let data = u8_view(env, data, "sendBinary needs a Uint8Array")?;
             conn.conn.send_binary(data).map_err(|e| throw(env, &e))
         })
     }
+}
+
+/// The bytes of a `Uint8Array` (a Buffer included), or an `invalid_input` error.
+///
+/// # Safety
+/// The slice is valid until JavaScript runs again (the hot calls run none).
+unsafe fn u8_view<'a>(env: &Env, value: sys::napi_value, what: &str) -> Result<&'a [u8]> {
+    let mut kind = sys::TypedarrayType::int8_array;
+    let (mut len, mut p) = (0usize, ptr::null_mut());
+    let status = sys::napi_get_typedarray_info(
+        env.raw(),
+        value,
+        &mut kind,
+        &mut len,
+        &mut p,
+        ptr::null_mut(),
+        ptr::null_mut(),
+    );
+    if status != sys::Status::napi_ok || kind != sys::TypedarrayType::uint8_array {
+        return Err(invalid_input(env, what));
+    }
+    Ok(if len == 0 {
+        &[]
+    } else {
+        // SAFETY: napi gave the view's data and length; nothing runs JS meanwhile.
+        std::slice::from_raw_parts(p.cast::<u8>(), len)
+    })
 }
 
 /// Runs `f` on the live connection behind `argv[0]` with `argv[1]`; errors and panics

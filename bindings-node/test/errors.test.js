@@ -111,3 +111,30 @@ test('chunk delivery, fragments and post-handshake round trip', () => {
   assert.strictEqual(chunks[0].first, true);
   assert.strictEqual(chunks[chunks.length - 1].last, true);
 });
+
+test('sendText takes UTF-8 bytes: validated, and compressed like a string', () => {
+  for (const deflate of [false, true]) {
+    const server = Connection.server({ deflate });
+    const client = Connection.client('ws://h/', { deflate });
+    const pump = (from, to) => {
+      const out = from.takeOutput();
+      return out ? to.receive(out) : [];
+    };
+    pump(client, server);
+    server.accept();
+    server.pollEvents();
+    pump(server, client);
+    const text = 'añ€𝄞 '.repeat(2000);
+    server.sendText(Buffer.from(text));
+    server.sendText(new TextEncoder().encode('plain Uint8Array'));
+    const wire = server.takeOutput();
+    // With permessage-deflate the first frame is compressed (RSV1), as a string's would be.
+    assert.strictEqual((wire[0] & 0x40) !== 0, deflate, `deflate ${deflate}`);
+    const events = client.receive(wire).filter((e) => e.type === 'text');
+    assert.deepStrictEqual(events.map((e) => e.data), [text, 'plain Uint8Array']);
+    // Invalid UTF-8: refused with invalid_input, nothing queued, the connection stays open.
+    assert.throws(() => server.sendText(Buffer.from([0x61, 0xff])), { kind: 'invalid_input' });
+    assert.strictEqual(server.takeOutput(), null);
+    assert.strictEqual(server.state, 'open');
+  }
+});

@@ -434,6 +434,14 @@ impl NativeConnection {
         self.conn.send_text(text).map_err(|e| throw(&e))
     }
 
+    /// A text message given as its UTF-8 bytes (validated by the core).
+    #[wasm_bindgen(js_name = sendTextBytes)]
+    pub fn send_text_bytes(&mut self, data: &[u8]) -> Result<(), JsValue> {
+        self.conn
+            .send(DataKind::Text, data)
+            .map_err(|e| throw(&e))
+    }
+
     #[wasm_bindgen(js_name = sendBinary)]
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), JsValue> {
         self.conn.send_binary(data).map_err(|e| throw(&e))

@@ -407,7 +407,7 @@ class WebSocket extends EventEmitter {
         } else if (binary) {
           conn.sendBinary(data instanceof Uint8Array ? data : toBuffer(data));
         } else {
-          conn.sendFragment('text', toBuffer(data), true);
+          conn.sendText(data instanceof Uint8Array ? data : toBuffer(data)); // UTF-8 bytes, validated
         }
       } else {
         if (this._fragmentKind === null) this._fragmentKind = binary ? 'binary' : 'text';

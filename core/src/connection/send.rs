@@ -22,6 +22,20 @@ impl Connection {
         self.send_message(DataKind::Binary, data)
     }
 
+    /// Sends a whole message of `kind` given as bytes, compressed as [`Connection::send_text`]
+    /// and [`Connection::send_binary`] are. For [`DataKind::Text`] the bytes must be UTF-8
+    /// ([`Error::InvalidInput`] otherwise, and nothing is sent): for callers whose text is
+    /// already encoded (a `ws` user echoing the Buffer it received).
+    pub fn send(&mut self, kind: DataKind, payload: &[u8]) -> Result<(), Error> {
+        if !self.can_send() {
+            return Err(Error::InvalidState("the connection is not open"));
+        }
+        if kind == DataKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
+            return Err(Error::InvalidInput("text payload is not UTF-8".into()));
+        }
+        self.send_message(kind, payload)
+    }
+
     /// Sends a message without compression even when permessage-deflate is negotiated and
     /// the payload is over the threshold (RSV1 clear; RFC 7692 §6 lets each message choose).
     /// For data that is already compressed or must not share a context with secrets.

@@ -1487,3 +1487,22 @@ fn a_message_in_a_sinks_buffer_comes_before_a_failure_behind_it() {
     s.send_binary(b"ok").unwrap();
     assert_eq!(&s.take_output()[..4], b"\x82\x02ok");
 }
+
+#[test]
+fn send_takes_text_as_bytes_and_refuses_invalid_utf8() {
+    let mut s = server();
+    s.take_output();
+    s.send(DataKind::Text, "héllo".as_bytes()).unwrap();
+    s.send(DataKind::Binary, &[0xFF]).unwrap();
+    let mut expected = vec![0x81, 6];
+    expected.extend_from_slice("héllo".as_bytes());
+    expected.extend_from_slice(&[0x82, 1, 0xFF]);
+    assert_eq!(s.take_output(), expected);
+    // Not UTF-8: an application error, nothing written, the connection stays open.
+    assert!(matches!(
+        s.send(DataKind::Text, &[b'a', 0xFF]),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(s.take_output().is_empty());
+    assert_eq!(s.state(), State::Open);
+}

@@ -174,6 +174,8 @@ pub enum AppCall {
     Pong(Vec<u8>),
     Close(Option<u16>, String),
     CloseWith(u16, String),
+    /// `send(kind, bytes)`: a whole message from bytes (text may be invalid UTF-8: refused).
+    Bytes(bool, Vec<u8>),
 }
 
 /// A frame written by hand: any first byte, any length encoding, optional mask.
@@ -924,6 +926,7 @@ fn run_app(c: &mut Connection, call: &AppCall) -> Result<(), Error> {
         AppCall::Pong(p) => c.pong(p),
         AppCall::Close(code, reason) => c.close(*code, reason),
         AppCall::CloseWith(code, reason) => c.close_with(*code, reason),
+        AppCall::Bytes(text, b) => c.send(kind(*text), b),
     }
 }
 

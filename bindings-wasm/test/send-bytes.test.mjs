@@ -1,0 +1,23 @@
+// `sendText` with UTF-8 bytes in the wasm package (the same JS layer as Node's): validated by
+// the engine, sent as one text message, refused with invalid_input when not UTF-8.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { Connection } = require('..');
+
+test('sendText takes UTF-8 bytes: validated, delivered as the same text', () => {
+  const server = Connection.open('server');
+  const client = Connection.open('client');
+  server.pollEvents();
+  client.pollEvents();
+  const text = 'añ€𝄞 '.repeat(500);
+  server.sendText(new TextEncoder().encode(text));
+  const events = client.receive(server.takeOutput());
+  assert.deepEqual(events.map((e) => [e.type, e.data]), [['text', text]]);
+  assert.throws(() => server.sendText(new Uint8Array([0x61, 0xff])), { kind: 'invalid_input' });
+  assert.equal(server.takeOutput(), null);
+  assert.equal(server.state, 'open');
+  assert.throws(() => server.sendText(42), { kind: 'invalid_input' });
+});
