@@ -268,7 +268,6 @@ function createEngine(backend) {
     }
 
     set textAsBytes(on) {
-      if (!('textAsBytes' in this._n)) throw makeError('invalid_state', 'textAsBytes: not supported by this binding', 1006);
       this._n.textAsBytes = !!on;
     }
 

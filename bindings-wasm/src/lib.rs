@@ -100,6 +100,8 @@ struct Collector {
     text_ascii: bool,
     blob: Vec<u8>,
     desc: Vec<u32>,
+    /// Whole text messages as UTF-8 bytes in the blob (the connection's `textAsBytes`).
+    text_bytes: bool,
 }
 
 impl Describe for Collector {
@@ -134,6 +136,10 @@ impl Describe for Collector {
             return (0, self.text_units as u32);
         }
         self.push_text(s.as_bytes())
+    }
+
+    fn text_as_bytes(&self) -> bool {
+        self.text_bytes
     }
 
     fn push_blob(&mut self, bytes: Vec<u8>) -> (u32, u32) {
@@ -427,6 +433,17 @@ impl NativeConnection {
     #[wasm_bindgen(js_name = takeOutput)]
     pub fn take_output(&mut self) -> Vec<u8> {
         self.conn.take_output()
+    }
+
+    /// Whether whole text messages are handed over as their UTF-8 bytes instead of strings.
+    #[wasm_bindgen(getter = textAsBytes)]
+    pub fn text_as_bytes(&self) -> bool {
+        self.c.text_bytes
+    }
+
+    #[wasm_bindgen(setter = textAsBytes)]
+    pub fn set_text_as_bytes(&mut self, on: bool) {
+        self.c.text_bytes = on;
     }
 
     #[wasm_bindgen(js_name = sendText)]

@@ -21,3 +21,22 @@ test('sendText takes UTF-8 bytes: validated, delivered as the same text', () => 
   assert.equal(server.state, 'open');
   assert.throws(() => server.sendText(42), { kind: 'invalid_input' });
 });
+
+test('textAsBytes: text events carry the UTF-8 bytes, as in the Node binding', () => {
+  const server = Connection.open('server');
+  const client = Connection.open('client');
+  server.pollEvents();
+  client.pollEvents();
+  assert.equal(client.textAsBytes, false);
+  client.textAsBytes = true;
+  assert.equal(client.textAsBytes, true);
+  const texts = ['añ€𝄞', 'x'.repeat(10000)];
+  for (const t of texts) server.sendText(t);
+  server.sendBinary(new Uint8Array([1, 2]));
+  const events = client.receive(server.takeOutput());
+  assert.deepEqual(events.map((e) => e.type), ['text', 'text', 'binary']);
+  texts.forEach((t, k) => {
+    assert.ok(events[k].data instanceof Uint8Array);
+    assert.equal(new TextDecoder().decode(events[k].data), t);
+  });
+});
