@@ -253,8 +253,8 @@ impl NativeConnection {
     /// the peer's close can still be answered until `takeOutput` takes the close frame.
     #[napi]
     pub fn receive(&mut self, env: Env, chunk: &[u8], desc: Unknown, now: f64) -> Result<Raw> {
-        // Whole messages are lent (no allocation per message) and large binary ones are
-        // received straight into pooled memory; the rest come as owned events.
+        // Whole messages are lent (no allocation per message) and large ones are received
+        // straight into their own Buffer; the rest come as owned events.
         self.c.reset();
         let mut sink = Sink {
             env: env.raw(),

@@ -15,8 +15,9 @@
 //!   (records carry UTF-16 offsets; JS takes `substring`s);
 //! - at most one Buffer holding every binary payload of the call (records carry byte
 //!   offsets; JS takes `subarray`s);
-//! - rare events (handshake, close, failure), and binary messages of 64 KiB or more that
-//!   were received straight into their own Buffer (`message_buffer`), as ready-made objects.
+//! - rare events (handshake, close, failure) as ready-made objects, and messages of 8 KiB or
+//!   more (binary, and text with `textAsBytes`) that were received straight into their own
+//!   Buffer (`message_buffer` / `text_buffer`), as that Buffer (`T_OWN_TEXT` / `T_OWN_BINARY`).
 //!
 //! The return value is `undefined`, the string, the Buffer, or an array
 //! `[text, blob, overflowDesc, ...objects]`, as `desc[0]` says.

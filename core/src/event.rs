@@ -89,9 +89,9 @@ impl EventRef<'_> {
 }
 
 /// Where [`crate::Connection::receive_into`] hands its events, and where it may receive a
-/// large binary message: into memory of the application's own (a Python `bytes`, a JS
-/// buffer), so that the message is written once, unmasked, where the application wants it,
-/// instead of into the engine's buffer and then copied. Every `FnMut(EventRef)` is one (with
+/// message: into memory of the application's own (a Python `bytes`, a JS buffer), so that
+/// the message is written once, unmasked, where the application wants it, instead of into
+/// the engine's buffer and then copied. Every `FnMut(EventRef)` is one (with
 /// no buffers of its own).
 pub trait EventSink {
     /// The next event, in order.
