@@ -271,6 +271,33 @@ fn ping_flood_without_draining_keeps_output_bounded() {
     assert!(matches!(server.poll_event(), Some(Event::Writable)));
 }
 
+/// Found by fuzzing (client_conn): with a high-water mark above `max_output_buffer`, a ping
+/// flood used to be answered until the high-water mark, past the output limit. Automatic
+/// pongs stop at the output limit too; the latest ping is answered once there is room.
+#[test]
+fn ping_flood_stops_at_the_output_limit_when_the_high_water_mark_is_above_it() {
+    let mut config = Config::default();
+    config.max_output_buffer = 2048;
+    config.high_water_mark = 8192;
+    config.low_water_mark = 1024;
+    let mut server = open_server(config, None);
+    let payload = [0x5au8; 100];
+    let mut last = payload;
+    last[..4].copy_from_slice(b"last");
+    let mut flood = masked_frame(0x89, &payload).repeat(500);
+    flood.extend(masked_frame(0x89, &last));
+    server.receive(&flood);
+    assert_eq!(server.state(), State::Open);
+    let queued = server.buffered_amount();
+    assert!(queued < 2048 + 102, "{queued} bytes queued for 501 pings");
+    // Taking the output makes room: the latest ping's pong follows, and only it.
+    assert_eq!(server.take_output().len(), queued);
+    let deferred = server.take_output();
+    assert_eq!(&deferred[..2], &[0x8a, 100]);
+    assert_eq!(&deferred[2..], &last[..]);
+    assert!(server.take_output().is_empty());
+}
+
 fn handshake_server(config: Config) -> Connection {
     Connection::server(config).expect("server")
 }

@@ -117,8 +117,10 @@ impl Connection {
     /// A ping frame is complete.
     pub(super) fn on_ping(&mut self, payload: Vec<u8>) {
         if self.config.auto_pong && self.can_send_control() {
-            if self.above_high_water {
-                // RFC 6455 §5.5.3: answering only the most recent ping is allowed.
+            // Above the high-water mark, or with the output buffer full (a high-water mark set
+            // above `max_output_buffer`), a ping flood must not grow the output: RFC 6455
+            // §5.5.3 allows answering only the most recent ping, once there is room.
+            if self.above_high_water || self.out.len() >= self.config.max_output_buffer {
                 self.deferred_pong = Some(payload.clone());
             } else {
                 self.write_control(OpCode::Pong, &payload);

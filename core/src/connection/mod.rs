@@ -259,16 +259,20 @@ impl Connection {
     }
 
     fn after_drain(&mut self) {
-        if self.above_high_water && self.out.len() <= self.config.low_water_mark {
+        let drained = self.above_high_water && self.out.len() <= self.config.low_water_mark;
+        if drained {
             self.above_high_water = false;
+        }
+        // The pong held back while output was full goes out once there is room again.
+        if !self.above_high_water && self.out.len() < self.config.max_output_buffer {
             if let Some(payload) = self.deferred_pong.take() {
                 if self.can_send_control() {
                     self.write_control(crate::frame::OpCode::Pong, &payload);
                 }
             }
-            if self.phase == Phase::Open {
-                self.events.push_back(Event::Writable);
-            }
+        }
+        if drained && self.phase == Phase::Open {
+            self.events.push_back(Event::Writable);
         }
     }
 

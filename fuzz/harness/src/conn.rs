@@ -285,6 +285,9 @@ struct Harness {
     app_bad_text: bool,
     /// Events `receive_into` handed over, not yet checked.
     handed: Vec<Event>,
+    /// Buffers the sinks gave and the engine has not handed back (a message received into
+    /// one sink's buffer may complete in a later `receive_into` with another sink).
+    lent_buffers: usize,
 }
 
 /// The sink of `receive_into`: keeps every event (as owned, checked later like polled ones),
@@ -292,6 +295,8 @@ struct Harness {
 struct Sink<'a> {
     events: &'a mut Vec<Event>,
     give: bool,
+    /// Buffers given by any sink and not handed back yet.
+    lent: &'a mut usize,
 }
 
 struct OwnBuffer(Vec<u8>);
@@ -308,27 +313,37 @@ impl MessageBuffer for OwnBuffer {
     }
 }
 
+impl Sink<'_> {
+    /// A buffer handed back: one that some sink gave (this one or an earlier one).
+    fn returned(&mut self, b: Box<dyn MessageBuffer>) -> Vec<u8> {
+        assert!(*self.lent > 0, "a buffer came back that was never given");
+        *self.lent -= 1;
+        b.into_any().downcast::<OwnBuffer>().expect("our buffer").0
+    }
+}
+
 impl EventSink for Sink<'_> {
     fn event(&mut self, event: EventRef<'_>) {
         match event {
             EventRef::Buffer(b) => {
-                assert!(self.give, "a buffer came back that was never given");
-                let b = b.into_any().downcast::<OwnBuffer>().expect("our buffer");
-                self.events.push(Event::Binary(b.0));
+                let bytes = self.returned(b);
+                self.events.push(Event::Binary(bytes));
             }
             EventRef::TextBuffer(b) => {
-                assert!(self.give, "a text buffer came back that was never given");
-                let b = b.into_any().downcast::<OwnBuffer>().expect("our buffer");
-                let text = String::from_utf8(b.0).expect("a text buffer holds valid UTF-8");
+                let bytes = self.returned(b);
+                let text = String::from_utf8(bytes).expect("a text buffer holds valid UTF-8");
                 self.events.push(Event::Text(text));
             }
             other => self.events.push(other.into_owned()),
         }
     }
     fn message_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
+        if !self.give {
+            return None;
+        }
+        *self.lent += 1;
         // Filled with a marker: every byte must be overwritten by the message.
-        self.give
-            .then(|| Box::new(OwnBuffer(vec![0xA5; len])) as Box<dyn MessageBuffer>)
+        Some(Box::new(OwnBuffer(vec![0xA5; len])))
     }
     fn text_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
         // 0xA5 alone is not UTF-8: a byte left unwritten would show as invalid text.
@@ -444,6 +459,7 @@ impl Harness {
             frag_text: None,
             app_bad_text: false,
             handed: Vec::new(),
+            lent_buffers: 0,
         };
         if let Handshake::Templated {
             status,
@@ -695,6 +711,7 @@ impl Harness {
                     let mut sink = Sink {
                         events: &mut self.handed,
                         give: mode == 2,
+                        lent: &mut self.lent_buffers,
                     };
                     self.c.receive_into(piece, &mut sink);
                 }
