@@ -399,7 +399,13 @@ impl Harness {
                 protocols: pm,
                 origin,
             } => {
-                let mut pc = fresh_peer_config(deflate.as_ref().map(DeflateKnobs::config));
+                // The peer checks C's output; its own decompression-ratio guard would refuse
+                // a legitimately very compressible message of C's (as roundtrip's peers do).
+                let mut pc = fresh_peer_config(deflate.as_ref().map(|d| {
+                    let mut d = d.config();
+                    d.max_ratio = None;
+                    d
+                }));
                 pc.protocols = protocols(*pm);
                 match role {
                     Role::Server => {
