@@ -276,6 +276,8 @@ fn ping_flood_without_draining_keeps_output_bounded() {
 /// pongs stop at the output limit too; the latest ping is answered once there is room.
 #[test]
 fn ping_flood_stops_at_the_output_limit_when_the_high_water_mark_is_above_it() {
+    // Serialised: the other tests here measure the process's peak allocation.
+    let _serial = serial();
     let mut config = Config::default();
     config.max_output_buffer = 2048;
     config.high_water_mark = 8192;
