@@ -368,14 +368,6 @@ impl NativeConnection {
         Ok(Raw(v))
     }
 
-    /// Sends a text message given as its UTF-8 bytes (validated by the core).
-    #[napi]
-    pub fn send_text_bytes(&mut self, env: Env, data: &[u8]) -> Result<()> {
-        self.conn
-            .send(DataKind::Text, data)
-            .map_err(|e| throw(&env, &e))
-    }
-
     #[napi]
     pub fn send_binary(&mut self, env: Env, data: &[u8]) -> Result<()> {
         self.conn.send_binary(data).map_err(|e| throw(&env, &e))

@@ -82,6 +82,7 @@ function initAsClient(ws, address, protocols, options) {
   let conn;
   try {
     conn = Connection.client(url.href, engine);
+    conn.textAsBytes = true; // text arrives as a Buffer, as ws delivers it
   } catch (err) {
     // The engine checks the subprotocols (RFC 6455 4.1: distinct tokens); ws's error for them.
     if (err.kind === 'invalid_input' && /subprotocol/.test(err.message)) {

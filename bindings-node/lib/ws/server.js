@@ -158,6 +158,7 @@ class WebSocketServer extends EventEmitter {
   handleUpgrade(req, socket, head, cb) {
     socket.on('error', socketOnError);
     const conn = Connection.server(this._engineOptions);
+    conn.textAsBytes = true; // text arrives as a Buffer, as ws delivers it (even with the request)
     let events;
     try {
       events = conn.receive(upgradeRequestBytes(req), performance.now());

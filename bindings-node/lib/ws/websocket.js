@@ -49,29 +49,6 @@ function byteLength(data) {
   return 0;
 }
 
-// Text messages arrive from the engine as JS strings; ws delivers Buffers. Allocating a fresh
-// Buffer per message dominated large text messages, so ASCII text (the engine hands it over as
-// a one-byte string) is copied into slices of a shared slab (as Node's own Buffer pool does for
-// small buffers): a kept message keeps at most its slab alive.
-const SLAB_SIZE = 256 * 1024;
-const SLAB_MAX_MESSAGE = 64 * 1024;
-let slab = null;
-let slabOffset = 0;
-
-function textBuffer(s) {
-  const n = s.length;
-  if (n < 64 || n > SLAB_MAX_MESSAGE) return Buffer.from(s);
-  if (Buffer.byteLength(s) !== n) return Buffer.from(s); // not ASCII
-  if (slab === null || slabOffset + n > SLAB_SIZE) {
-    slab = Buffer.allocUnsafe(SLAB_SIZE);
-    slabOffset = 0;
-  }
-  const buf = slab.subarray(slabOffset, slabOffset + n);
-  buf.latin1Write(s, 0, n);
-  slabOffset += (n + 7) & ~7;
-  return buf;
-}
-
 // Queuing several large messages in the engine before taking its output cost about twice as
 // much per message as taking each one's output at once; small messages are cheaper batched.
 const TAKE_EARLY = 8 * 1024;
@@ -166,7 +143,6 @@ class WebSocket extends EventEmitter {
   _setSocket(conn, socket, head) {
     this._conn = conn;
     this._socket = socket;
-    conn.textAsBytes = true; // text arrives as a Buffer, as ws delivers it
     if (socket.setNoDelay) socket.setNoDelay(true);
     if (socket.setTimeout) socket.setTimeout(0);
     if (head && head.length > 0) socket.unshift(head);
@@ -201,11 +177,9 @@ class WebSocket extends EventEmitter {
 
   _handle(ev) {
     switch (ev.type) {
-      case 'text': {
-        const d = ev.data;
-        this.emit('message', typeof d === 'string' ? textBuffer(d) : d, false);
+      case 'text': // a Buffer: the engine connection was made with textAsBytes
+        this.emit('message', ev.data, false);
         break;
-      }
       case 'binary':
         this.emit('message', this._binaryData(ev.data), true);
         break;

@@ -1265,27 +1265,24 @@ impl OwnBuffers {
     }
 }
 
+impl OwnBuffers {
+    /// Keeps a buffer handed back; its line for `got`.
+    fn keep(&mut self, what: &str, b: Box<dyn crate::MessageBuffer>) -> alloc::string::String {
+        let b = b
+            .into_any()
+            .downcast::<TestBuffer>()
+            .expect("our own buffer");
+        let line = alloc::format!("{what} {}", b.0.len());
+        self.buffers.push(b.0);
+        line
+    }
+}
+
 impl crate::EventSink for OwnBuffers {
     fn event(&mut self, event: crate::EventRef<'_>) {
         let line = match event {
-            crate::EventRef::Buffer(b) => {
-                let b = b
-                    .into_any()
-                    .downcast::<TestBuffer>()
-                    .expect("our own buffer");
-                let line = alloc::format!("buffer {}", b.0.len());
-                self.buffers.push(b.0);
-                line
-            }
-            crate::EventRef::TextBuffer(b) => {
-                let b = b
-                    .into_any()
-                    .downcast::<TestBuffer>()
-                    .expect("our own buffer");
-                let line = alloc::format!("text buffer {}", b.0.len());
-                self.buffers.push(b.0);
-                line
-            }
+            crate::EventRef::Buffer(b) => self.keep("buffer", b),
+            crate::EventRef::TextBuffer(b) => self.keep("text buffer", b),
             crate::EventRef::Binary(b) => alloc::format!("lent binary {}", b.len()),
             crate::EventRef::Text(t) => alloc::format!("lent text {}", t.len()),
             crate::EventRef::Owned(Event::Binary(b)) => alloc::format!("owned binary {}", b.len()),
