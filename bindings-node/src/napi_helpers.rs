@@ -223,6 +223,9 @@ pub(crate) unsafe fn u32_slice<'a>(
     })
 }
 
+/// The largest scratch buffer `read_utf8` keeps between calls.
+const SCRATCH_KEEP: usize = 1 << 20;
+
 /// The UTF-8 bytes of the JS string `v`, written into `scratch`: one napi call when the
 /// string fits the scratch buffer's capacity, a length query and a second read otherwise.
 pub(crate) unsafe fn read_utf8(
@@ -232,6 +235,8 @@ pub(crate) unsafe fn read_utf8(
 ) -> Result<&[u8]> {
     if scratch.capacity() < 256 {
         scratch.reserve(256);
+    } else if scratch.capacity() > SCRATCH_KEEP {
+        *scratch = Vec::with_capacity(256); // one huge string does not pin its size for good
     }
     let mut len = 0usize;
     let status = unsafe {
@@ -251,7 +256,9 @@ pub(crate) unsafe fn read_utf8(
     // a string within 4 bytes of the capacity may have been cut: read it again, whole.
     if len + 4 >= scratch.capacity() {
         check(unsafe { sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len) })?;
-        scratch.reserve(len + 1);
+        // Room for the NUL and the 4-byte margin above, so that the next string of this
+        // length is read in one call, not three.
+        scratch.reserve((len + 5).next_power_of_two());
         check(unsafe {
             sys::napi_get_value_string_utf8(env, v, scratch.as_mut_ptr().cast(), len + 1, &mut len)
         })?;

@@ -99,3 +99,29 @@ test('textAsBytes: invalid UTF-8 in a large text message fails with 1007, at onc
     assert.strictEqual(got[1].error.closeCode, 1007);
   }
 });
+
+test('sent strings of every size reach the wire whole: the scratch buffer grows, is reused and shrinks', async () => {
+  const { Receiver } = require('ws');
+  const conn = server();
+  // Lengths around the first read's 256 bytes, repeats of one length (read in one call once
+  // the buffer has grown), a string past the 1 MiB the buffer keeps, then small ones again;
+  // multi-byte characters straddle each boundary.
+  const texts = [];
+  for (const n of [1, 250, 251, 252, 253, 254, 255, 256, 300, 300, 300, 70000, 70000, 1.5 * (1 << 20), 1.5 * (1 << 20), 100, 5000]) {
+    const body = 'é€😀x'.repeat(Math.ceil(n / 5)).slice(0, n);
+    texts.push(body, `${body}ü`, `a${body}`);
+  }
+  for (const t of texts) conn.sendText(t);
+  const got = [];
+  const r = new Receiver({ isServer: false, maxPayload: 0 });
+  r.on('message', (data, isBinary) => got.push(isBinary ? null : data.toString()));
+  await new Promise((resolve, reject) => {
+    r.on('error', reject);
+    r.write(conn.takeOutput(), resolve);
+  });
+  assert.strictEqual(got.length, texts.length);
+  // A slice may cut an emoji's surrogate pair: a lone surrogate is sent as U+FFFD, as
+  // Buffer.from (and a browser's WebSocket) converts it.
+  texts.forEach((t, i) => assert.strictEqual(got[i], Buffer.from(t).toString(), `message ${i} (${t.length} units)`));
+  assert.ok(got.some((g, i) => g !== texts[i]) && got.some((g) => g.includes('😀')));
+});
