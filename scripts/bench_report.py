@@ -355,9 +355,13 @@ def node_section(node: Optional[dict]) -> tuple[str, list[str], str]:
 `bindings-node/bench/bench.js` — {node['env']}. The identical streams fed in 64 KiB reads to
 wsengine's `Connection.receive` and to ws's `Receiver`; text ends as JS strings on both sides,
 binary as Buffers. Rounds alternate between the two; the best round of each counts. With deflate,
-ws's time includes waiting for its thread-pool inflation. The send row frames the same small
-strings with `Connection.sendText` (output taken every 64 messages) and with ws's `Sender`
-(on a socket stand-in that counts the bytes).
+ws's time includes waiting for its thread-pool inflation. The send rows frame the same
+messages with `Connection.send` and with ws's `Sender` on a socket stand-in that counts the
+bytes (and, where the row says so, encodes the strings ws leaves to the socket, as
+`net.Socket` must). Small messages: output taken every 64 messages; 16 KiB messages: after
+each, as the ws-compatible layer does. ws passes a binary payload to the socket untouched, so
+its 16 KiB binary row measures no work at all, where wsengine copies the payload into its
+output and that into the Buffer written (a real socket copies it once more, for both).
 
 | workload | wsengine msg/s | ws msg/s | wsengine MB/s | ws MB/s | ws time ÷ wsengine time | target |
 |---|---:|---:|---:|---:|---:|---|
