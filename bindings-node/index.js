@@ -31,7 +31,7 @@ function loadNative() {
 const native = loadNative();
 const { NativeConnection } = native;
 // The hot send path: plain napi functions on a connection's handle (src/connection.rs).
-const { sendTextTo, sendTextBytesTo, sendBinaryTo } = native.hotFunctions();
+const { sendTextTo, sendTextBytesTo, sendBinaryTo, sendZeroCopyTo, sendTextZeroCopyTo } = native.hotFunctions();
 
 // ---- description format (keep in sync with src/lib.rs) ----
 const F_TEXT = 1;
@@ -106,6 +106,7 @@ const { Connection, upgradeRequestBytes, attach, decodeEvents } = createEngine({
   sendText: (conn, text) => sendTextTo(conn._h, text),
   sendTextBytes: (conn, data) => sendTextBytesTo(conn._h, data),
   sendBinary: (conn, data) => sendBinaryTo(conn._h, data),
+  sendZeroCopy: (conn, data, text) => (text ? sendTextZeroCopyTo : sendZeroCopyTo)(conn._h, data),
   F_OUTPUT,
   receive: (conn, chunk, now) => events(conn, conn._n.receive(chunk, DESC, now)),
   receiveEof: (conn, now) => events(conn, conn._n.receiveEof(DESC, now)),

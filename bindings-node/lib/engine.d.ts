@@ -247,6 +247,13 @@ export declare class Connection {
   /** A text message: a string, or its UTF-8 bytes (validated; invalid UTF-8 throws `invalid_input`). */
   sendText(text: string | Bytes): void;
   sendBinary(data: Bytes): void;
+  /**
+   * A whole message whose payload the caller writes itself (no copy). `true`: only the frame
+   * header was queued; take the output now and write `data`, unchanged, right after it.
+   * `false`: the engine queued the whole message (client masking, deflate, a frame size
+   * limit, a waiting close frame; always in the wasm build).
+   */
+  sendZeroCopy(data: Uint8Array, text?: boolean): boolean;
   send(data: string | Bytes): void;
   sendFragment(kind: 'text' | 'binary', data: Bytes, fin: boolean): void;
   ping(data?: Bytes): void;

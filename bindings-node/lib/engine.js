@@ -38,6 +38,14 @@ function createEngine(backend) {
   const sendText = backend.sendText || ((conn, text) => conn._n.sendText(text));
   const sendTextBytes = backend.sendTextBytes || ((conn, data) => conn._n.sendTextBytes(data));
   const sendBinary = backend.sendBinary || ((conn, data) => conn._n.sendBinary(data));
+  // Without a native zero-copy send the engine queues the whole message (a valid answer).
+  const sendZeroCopy =
+    backend.sendZeroCopy ||
+    ((conn, data, text) => {
+      if (text) sendTextBytes(conn, data);
+      else sendBinary(conn, data);
+      return false;
+    });
 
   // ---- events ----
 
@@ -301,6 +309,19 @@ function createEngine(backend) {
 
     sendBinary(data) {
       sendBinary(this, data instanceof Uint8Array ? data : toBytes(data, 'data'));
+    }
+
+    /**
+     * A whole message (binary, or UTF-8 text when `text`) whose payload the caller writes to
+     * the transport itself, so it is never copied. `true`: only the frame header was queued;
+     * take the output now and write `data`, unchanged, right after it and before anything
+     * taken later. `false`: the engine queued the whole message itself (a client masks it,
+     * permessage-deflate compresses it, a frame size limit splits it, a close frame waits
+     * behind it; the wasm build always does), so nothing more is to be written.
+     */
+    sendZeroCopy(data, text = false) {
+      if (!(data instanceof Uint8Array)) throw inputError('sendZeroCopy needs a Uint8Array');
+      return sendZeroCopy(this, data, !!text);
     }
 
     /** Sends a string as text, anything else as binary. */

@@ -639,15 +639,18 @@ impl Drop for NativeConnection {
 
 /// The hot send path as plain napi functions, without napi-rs's per-call machinery (class
 /// checks, borrow scopes: ~200 ns of a 30-byte `sendText` here):
-/// `{ sendTextTo(handle, text), sendBinaryTo(handle, uint8array) }`, where `handle` is a
+/// `{ sendTextTo(handle, text), sendTextBytesTo(handle, u8), sendBinaryTo(handle, u8),
+/// sendZeroCopyTo(handle, u8), sendTextZeroCopyTo(handle, u8) }`, where `handle` is a
 /// connection's `handle`.
 #[napi]
 pub fn hot_functions(env: Env) -> Result<Raw> {
     type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
-    let functions: [(&std::ffi::CStr, Callback); 3] = [
+    let functions: [(&std::ffi::CStr, Callback); 5] = [
         (c"sendTextTo", send_text_to),
         (c"sendTextBytesTo", send_text_bytes_to),
         (c"sendBinaryTo", send_binary_to),
+        (c"sendZeroCopyTo", send_zero_copy_to),
+        (c"sendTextZeroCopyTo", send_text_zero_copy_to),
     ];
     unsafe {
         let raw = env.raw();
@@ -673,7 +676,11 @@ unsafe extern "C" fn send_text_to(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    unsafe { hot_call(env, info, |env, conn, text| conn.send_text_raw(env, text)) }
+    unsafe {
+        hot_call(env, info, |env, conn, text| {
+            conn.send_text_raw(env, text).map(|()| None)
+        })
+    }
 }
 
 /// `sendTextBytesTo(handle, data)`: the connection's `sendTextBytes` (`data` a Uint8Array).
@@ -686,6 +693,7 @@ unsafe extern "C" fn send_text_bytes_to(
             let data = u8_view(env, data, "sendText needs a string or a Uint8Array")?;
             conn.conn
                 .send(DataKind::Text, data)
+                .map(|()| None)
                 .map_err(|e| throw(env, &e))
         })
     }
@@ -699,9 +707,51 @@ unsafe extern "C" fn send_binary_to(
     unsafe {
         hot_call(env, info, |env, conn, data| {
             let data = u8_view(env, data, "sendBinary needs a Uint8Array")?;
-            conn.conn.send_binary(data).map_err(|e| throw(env, &e))
+            conn.conn
+                .send_binary(data)
+                .map(|()| None)
+                .map_err(|e| throw(env, &e))
         })
     }
+}
+
+/// `sendZeroCopyTo(handle, data)`: the connection's `sendZeroCopy` for a binary message
+/// (`data` a Uint8Array); true when only the header was queued (see the core's
+/// `send_zero_copy`: the caller writes `data` right after the output it takes now).
+unsafe extern "C" fn send_zero_copy_to(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe {
+        hot_call(env, info, |env, conn, data| {
+            zero_copy(env, conn, DataKind::Binary, data)
+        })
+    }
+}
+
+/// `sendTextZeroCopyTo(handle, data)`: the same for a text message given as UTF-8 bytes.
+unsafe extern "C" fn send_text_zero_copy_to(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe {
+        hot_call(env, info, |env, conn, data| {
+            zero_copy(env, conn, DataKind::Text, data)
+        })
+    }
+}
+
+unsafe fn zero_copy(
+    env: &Env,
+    conn: &mut NativeConnection,
+    kind: DataKind,
+    data: sys::napi_value,
+) -> Result<Option<bool>> {
+    let data = unsafe { u8_view(env, data, "sendZeroCopy needs a Uint8Array")? };
+    conn.conn
+        .send_zero_copy(kind, data)
+        .map(Some)
+        .map_err(|e| throw(env, &e))
 }
 
 /// The bytes of a `Uint8Array` (a Buffer included), or an `invalid_input` error.
@@ -732,13 +782,15 @@ unsafe fn u8_view<'a>(env: &Env, value: sys::napi_value, what: &str) -> Result<&
 }
 
 /// Runs `f` on the live connection behind `argv[0]` with `argv[1]`; errors and panics
-/// become JS exceptions (as napi-rs's methods report them).
+/// become JS exceptions (as napi-rs's methods report them). Returns `undefined`, or the
+/// boolean `f` gives.
 unsafe fn hot_call(
     env: sys::napi_env,
     info: sys::napi_callback_info,
-    f: impl FnOnce(&Env, &mut NativeConnection, sys::napi_value) -> Result<()>,
+    f: impl FnOnce(&Env, &mut NativeConnection, sys::napi_value) -> Result<Option<bool>>,
 ) -> sys::napi_value {
     let env = Env::from_raw(env);
+    let mut result = ptr::null_mut();
     let call = std::panic::catch_unwind(AssertUnwindSafe(|| unsafe {
         let mut argc = 2usize;
         let mut argv = [ptr::null_mut(); 2];
@@ -761,14 +813,20 @@ unsafe fn hot_call(
         }
         // SAFETY: `p` is a live NativeConnection (registered by `handle`, removed on drop),
         // and napi calls run one at a time on this thread: no other reference is in use.
-        if let Err(e) = f(&env, &mut *p, argv[1]) {
-            if e.status != Status::PendingException {
-                let _ = throw_raw(&env, "internal", &e.reason, 1011);
+        match f(&env, &mut *p, argv[1]) {
+            Ok(Some(b)) => {
+                sys::napi_get_boolean(env.raw(), b, &mut result);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                if e.status != Status::PendingException {
+                    let _ = throw_raw(&env, "internal", &e.reason, 1011);
+                }
             }
         }
     }));
     if call.is_err() {
         let _ = throw_raw(&env, "internal", "internal error: wsengine panicked", 1011);
     }
-    ptr::null_mut()
+    result
 }

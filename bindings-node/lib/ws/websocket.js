@@ -53,6 +53,11 @@ function byteLength(data) {
 // much per message as taking each one's output at once; small messages are cheaper batched.
 const TAKE_EARLY = 8 * 1024;
 
+// Payloads from this size are written from the caller's Buffer (Connection.sendZeroCopy):
+// copying them into the engine's output and that into a Buffer cost more than one more
+// chunk in the socket's writev.
+const ZERO_COPY_MIN = 16 * 1024;
+
 function flushTick(ws) {
   ws._flushQueued = false;
   ws._flush();
@@ -378,10 +383,21 @@ class WebSocket extends EventEmitter {
         if (typeof data === 'string') {
           if (binary) conn.sendBinary(Buffer.from(data));
           else conn.sendText(data);
-        } else if (binary) {
-          conn.sendBinary(data instanceof Uint8Array ? data : toBuffer(data));
         } else {
-          conn.sendText(data instanceof Uint8Array ? data : toBuffer(data)); // UTF-8 bytes, validated
+          const bytes = data instanceof Uint8Array ? data : toBuffer(data);
+          if (bytes.byteLength >= ZERO_COPY_MIN && this._canHold()) {
+            // true: only the header was queued, and the caller's Buffer follows it as it is,
+            // as ws writes it (the engine validated text; the Buffer must not change until
+            // written). false: the engine queued the whole message itself.
+            if (conn.sendZeroCopy(bytes, !binary)) {
+              this._hold(conn.takeOutput());
+              this._hold(bytes);
+            }
+          } else if (binary) {
+            conn.sendBinary(bytes);
+          } else {
+            conn.sendText(bytes); // UTF-8 bytes, validated
+          }
         }
       } else {
         if (this._fragmentKind === null) this._fragmentKind = binary ? 'binary' : 'text';
@@ -409,13 +425,21 @@ class WebSocket extends EventEmitter {
    * frame before answers still to come (only while open) or the socket is over its bound.
    */
   _takeEarly() {
-    if (this._drainWait || this._pendingBytes + this._socket.writableLength >= WRITE_BOUND) return;
+    if (!this._canHold()) return;
     if (this._conn.state !== 'open') return;
     const out = this._conn.takeOutput();
-    if (out === null) return;
-    if (this._pending === null) this._pending = [out];
-    else this._pending.push(out);
-    this._pendingBytes += out.length;
+    if (out !== null) this._hold(out);
+  }
+
+  /** Whether output may be held outside the engine (written at the next flush). */
+  _canHold() {
+    return !this._drainWait && this._pendingBytes + this._socket.writableLength < WRITE_BOUND;
+  }
+
+  _hold(chunk) {
+    if (this._pending === null) this._pending = [chunk];
+    else this._pending.push(chunk);
+    this._pendingBytes += chunk.length;
   }
 
   /**

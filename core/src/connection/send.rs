@@ -75,6 +75,43 @@ impl Connection {
         Ok(())
     }
 
+    /// Sends a whole message whose payload the caller writes to the transport itself, so a
+    /// large payload is never copied into the output (as `ws` writes the caller's Buffer).
+    ///
+    /// Checks and refusals are those of [`Connection::send`]. `Ok(true)`: only the frame
+    /// header was queued, as the last bytes of the output; the caller must take the output now
+    /// ([`Connection::take_output`], or every segment then [`Connection::consume_output`]) and
+    /// write `payload`, unchanged, right after it and before anything taken later.
+    /// `Ok(false)`: the engine had to own the payload and queued the whole message itself,
+    /// exactly as `send` does; the caller writes nothing more. That happens when the frame
+    /// needs the payload transformed or split (a client masks it, RFC 6455 §5.3;
+    /// permessage-deflate compresses it; `max_outgoing_frame_size` splits it) and while a close
+    /// frame waits behind queued answers (it must follow the payload, which the engine would
+    /// not hold).
+    pub fn send_zero_copy(&mut self, kind: DataKind, payload: &[u8]) -> Result<bool, Error> {
+        let direct = self.role == Role::Server
+            && !self.out.has_fence()
+            && !self.wants_compression(payload.len())
+            && self
+                .config
+                .max_outgoing_frame_size
+                .map_or(true, |m| payload.len() <= m);
+        if !direct {
+            self.send(kind, payload)?;
+            return Ok(false);
+        }
+        self.check_data_send(payload.len())?;
+        if kind == DataKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
+            return Err(Error::InvalidInput("text payload is not UTF-8".into()));
+        }
+        if self.sending_fragmented.is_some() {
+            return Err(Error::InvalidState("a fragmented message is in progress"));
+        }
+        self.write_header(opcode_for(kind), true, false, payload.len());
+        self.note_output_growth();
+        Ok(true)
+    }
+
     /// Sends one fragment of a message (Ioto's HTTP_MORE): the first call with `fin = false`
     /// starts a message of `kind`, later calls continue it, `fin = true` ends it.
     /// Fragmented messages are sent uncompressed (RFC 7692 lets each message choose).

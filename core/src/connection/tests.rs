@@ -534,6 +534,75 @@ fn owned_payloads_are_not_copied() {
 }
 
 #[test]
+fn zero_copy_sends_queue_the_header_only_when_the_payload_can_follow_it_unchanged() {
+    // A server, uncompressed: the header is the last output, the caller writes the payload.
+    let mut s = server();
+    let payload = vec![7u8; 100_000];
+    s.send_text("before").unwrap();
+    assert_eq!(s.send_zero_copy(DataKind::Binary, &payload), Ok(true));
+    let mut wire = s.take_output();
+    assert_eq!(wire[..8], *b"\x81\x06before");
+    assert_eq!(wire[8..], [0x82, 127, 0, 0, 0, 0, 0, 1, 0x86, 0xa0]);
+    wire.extend_from_slice(&payload);
+    assert_eq!(s.send_zero_copy(DataKind::Text, "é".as_bytes()), Ok(true));
+    wire.extend(s.take_output());
+    wire.extend_from_slice("é".as_bytes());
+    s.send_text("after").unwrap();
+    wire.extend(s.take_output());
+    let mut c = client_with(Config::default());
+    c.receive(&wire);
+    assert_eq!(
+        events(&mut c),
+        vec![
+            Event::Text("before".into()),
+            Event::Binary(payload.clone()),
+            Event::Text("é".into()),
+            Event::Text("after".into())
+        ]
+    );
+
+    // The checks of send: invalid text, a fragmented message in progress, a closed connection.
+    assert!(matches!(
+        s.send_zero_copy(DataKind::Text, &[0xff]),
+        Err(Error::InvalidInput(_))
+    ));
+    s.send_fragment(DataKind::Binary, b"a", false).unwrap();
+    assert!(s.send_zero_copy(DataKind::Binary, b"b").is_err());
+    s.send_fragment(DataKind::Binary, b"c", true).unwrap();
+    s.close(Some(1000), "").unwrap();
+    s.take_output();
+    assert!(s.send_zero_copy(DataKind::Binary, b"d").is_err());
+    assert_eq!(s.take_output(), b"");
+
+    // A client masks the payload: the engine sends it whole, as send does.
+    let mut c = client_with(Config::default());
+    assert_eq!(c.send_zero_copy(DataKind::Binary, b"masked"), Ok(false));
+    let mut peer = server();
+    peer.receive(&c.take_output());
+    assert_eq!(
+        events(&mut peer),
+        vec![Event::Binary(b"masked".to_vec())]
+    );
+
+    // Split at max_outgoing_frame_size: sent whole, in frames.
+    let mut s = server_with(Config {
+        max_outgoing_frame_size: Some(4),
+        ..Config::default()
+    });
+    assert_eq!(s.send_zero_copy(DataKind::Binary, b"abcdef"), Ok(false));
+    assert_eq!(s.take_output(), b"\x02\x04abcd\x80\x02ef");
+
+    // A close frame waiting behind answers must follow the answer's payload: sent whole.
+    let mut s = server();
+    let mut input = masked(0x81, b"Hello");
+    input.extend(masked(0x88, b"\x03\xe8"));
+    s.receive(&input);
+    assert_eq!(s.poll_event(), Some(Event::Text("Hello".into())));
+    assert_eq!(s.send_zero_copy(DataKind::Text, b"Hello"), Ok(false));
+    assert_eq!(s.take_output(), b"\x81\x05Hello\x88\x02\x03\xe8");
+}
+
+#[test]
 fn backpressure_and_writable() {
     let mut s = server_with(Config {
         high_water_mark: 100,
@@ -915,6 +984,43 @@ fn per_message_values_stay_small() {
 fn connection_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Connection>();
+}
+
+#[cfg(feature = "deflate")]
+#[test]
+fn zero_copy_sends_over_the_deflate_threshold_are_compressed_by_the_engine() {
+    let config = Config {
+        deflate: Some(crate::deflate::DeflateConfig::default()),
+        ..Config::default()
+    };
+    let opts = OpenOptions {
+        extensions: Some("permessage-deflate".into()),
+        ..OpenOptions::default()
+    };
+    let mut c = Connection::open(
+        Role::Client,
+        config.clone(),
+        opts.clone(),
+        Some(test_random()),
+    )
+    .unwrap();
+    let mut s = Connection::open(Role::Server, config, opts, None).unwrap();
+    events(&mut c);
+    events(&mut s);
+    let text = "compressible text, ".repeat(50);
+    assert_eq!(s.send_zero_copy(DataKind::Text, text.as_bytes()), Ok(false));
+    let out = s.take_output();
+    assert_eq!(out[0], 0xc1, "FIN + RSV1 + text");
+    // Under the threshold: the payload stays the caller's.
+    assert_eq!(s.send_zero_copy(DataKind::Text, b"tiny"), Ok(true));
+    let mut wire = out;
+    wire.extend(s.take_output());
+    wire.extend_from_slice(b"tiny");
+    c.receive(&wire);
+    assert_eq!(
+        events(&mut c),
+        vec![Event::Text(text), Event::Text("tiny".into())]
+    );
 }
 
 #[cfg(feature = "deflate")]

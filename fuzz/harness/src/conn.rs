@@ -176,6 +176,9 @@ pub enum AppCall {
     CloseWith(u16, String),
     /// `send(kind, bytes)`: a whole message from bytes (text may be invalid UTF-8: refused).
     Bytes(bool, Vec<u8>),
+    /// `send_zero_copy(kind, bytes)`: when only the header was queued, the harness takes the
+    /// output at once and writes the payload after it, as a driver does.
+    ZeroCopy(bool, Vec<u8>),
 }
 
 /// A frame written by hand: any first byte, any length encoding, optional mask.
@@ -756,7 +759,7 @@ impl Harness {
         let len = self.c.buffered_amount();
         let r = run_app(&mut self.c, call);
         match &r {
-            Ok(()) => {
+            Ok(follows) => {
                 if let AppCall::Fragment { text, data, fin } = call {
                     if *text || self.frag_text.is_some() {
                         let buf = self.frag_text.get_or_insert_with(Vec::new);
@@ -774,11 +777,19 @@ impl Harness {
                 if is_data(call) {
                     // The delivery contract: data may answer before a fenced close frame;
                     // pings and pongs need an open connection.
-                    assert!(can_send, "send succeeded in {state:?} with can_send() false");
+                    assert!(
+                        can_send,
+                        "send succeeded in {state:?} with can_send() false"
+                    );
                     if matches!(call, AppCall::Ping(_) | AppCall::Pong(_)) {
                         assert_eq!(state, State::Open, "ping/pong succeeded in {state:?}");
                     }
                     assert!(self.c.buffered_amount() > len, "send wrote nothing");
+                }
+                if let (true, AppCall::ZeroCopy(_, payload)) = (*follows, call) {
+                    let head = self.c.take_output();
+                    self.forward(&head);
+                    self.forward(payload);
                 }
             }
             Err(e) => {
@@ -846,7 +857,11 @@ impl Harness {
             Op::App(call) => self.app(call),
             Op::PeerApp(call) => {
                 if let Some(peer) = self.peer.as_mut() {
-                    let _ = run_app(peer, call);
+                    if let (Ok(true), AppCall::ZeroCopy(_, payload)) = (run_app(peer, call), call) {
+                        let head = peer.take_output();
+                        self.to_c.extend(head);
+                        self.to_c.extend(payload);
+                    }
                     self.pump_peer();
                 }
             }
@@ -924,8 +939,10 @@ fn is_data(call: &AppCall) -> bool {
     !matches!(call, AppCall::Close(..) | AppCall::CloseWith(..))
 }
 
-fn run_app(c: &mut Connection, call: &AppCall) -> Result<(), Error> {
-    match call {
+/// Runs `call` on `c`; `Ok(true)` when the call's payload must follow the output taken now
+/// (a zero-copy send that queued only the header).
+fn run_app(c: &mut Connection, call: &AppCall) -> Result<bool, Error> {
+    let r = match call {
         AppCall::Text(s) => c.send_text(s),
         AppCall::Binary(b) => c.send_binary(b),
         AppCall::Owned(text, b) => {
@@ -950,7 +967,9 @@ fn run_app(c: &mut Connection, call: &AppCall) -> Result<(), Error> {
         AppCall::Close(code, reason) => c.close(*code, reason),
         AppCall::CloseWith(code, reason) => c.close_with(*code, reason),
         AppCall::Bytes(text, b) => c.send(kind(*text), b),
-    }
+        AppCall::ZeroCopy(text, b) => return c.send_zero_copy(kind(*text), b),
+    };
+    r.map(|()| false)
 }
 
 fn run(role: Role, data: &[u8]) {
