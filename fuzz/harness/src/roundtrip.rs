@@ -29,7 +29,11 @@ enum Msg {
         text: bool,
         len: u16,
         seed: u8,
+        /// Sent with `send_zero_copy` (the payload written after the taken output).
+        zero_copy: bool,
     },
+    /// `send_zero_copy` (text lossy-converted to UTF-8).
+    ZeroCopy(bool, Vec<u8>),
     Ping(Vec<u8>),
 }
 
@@ -66,8 +70,23 @@ fn config(frame: Option<u8>, delivery: u8, surface_pings: bool) -> Config {
     c
 }
 
-/// Sends every message from `tx`; returns what `rx` must see.
-fn send_all(tx: &mut Connection, msgs: &[Msg], surface_pings: bool) -> Vec<Expect> {
+/// A whole message with `send_zero_copy`: when only the header was queued, the output so far
+/// and then the payload go to `wire`, as a driver writes them.
+fn send_zero_copy(tx: &mut Connection, kind: DataKind, payload: &[u8], wire: &mut Vec<u8>) {
+    if tx.send_zero_copy(kind, payload).expect("send_zero_copy") {
+        wire.extend_from_slice(&tx.take_output());
+        wire.extend_from_slice(payload);
+    }
+}
+
+/// Sends every message from `tx`, appending to `wire` what a zero-copy send had the caller
+/// write; returns what `rx` must see.
+fn send_all(
+    tx: &mut Connection,
+    msgs: &[Msg],
+    surface_pings: bool,
+    wire: &mut Vec<u8>,
+) -> Vec<Expect> {
     let mut expect = Vec::new();
     for m in msgs {
         match m {
@@ -115,11 +134,24 @@ fn send_all(tx: &mut Connection, msgs: &[Msg], surface_pings: bool) -> Vec<Expec
                     .expect("last fragment");
                 expect.push(Expect::Message(DataKind::Text, b.to_vec()));
             }
-            Msg::Big { text, len, seed } => {
+            Msg::Big {
+                text,
+                len,
+                seed,
+                zero_copy,
+            } => {
                 let b: Vec<u8> = (0..usize::from(*len))
                     .map(|i| b'a' + ((i * usize::from(*seed | 1)) % 7) as u8)
                     .collect();
-                if *text {
+                if *zero_copy {
+                    let kind = if *text {
+                        DataKind::Text
+                    } else {
+                        DataKind::Binary
+                    };
+                    send_zero_copy(tx, kind, &b, wire);
+                    expect.push(Expect::Message(kind, b));
+                } else if *text {
                     tx.send_text(core::str::from_utf8(&b).expect("ascii"))
                         .expect("send big text");
                     expect.push(Expect::Message(DataKind::Text, b));
@@ -128,6 +160,16 @@ fn send_all(tx: &mut Connection, msgs: &[Msg], surface_pings: bool) -> Vec<Expec
                         .expect("send big binary");
                     expect.push(Expect::Message(DataKind::Binary, b));
                 }
+            }
+            Msg::ZeroCopy(text, b) => {
+                let (kind, b) = if *text {
+                    let s = String::from_utf8_lossy(b).into_owned();
+                    (DataKind::Text, s.into_bytes())
+                } else {
+                    (DataKind::Binary, b.clone())
+                };
+                send_zero_copy(tx, kind, &b, wire);
+                expect.push(Expect::Message(kind, b));
             }
             Msg::Ping(p) => {
                 let p = &p[..p.len().min(125)];
@@ -141,15 +183,18 @@ fn send_all(tx: &mut Connection, msgs: &[Msg], surface_pings: bool) -> Vec<Expec
     expect
 }
 
-/// Moves everything `tx` wrote into `rx` in the given chunk sizes; returns the events.
+/// Moves `wire` and then everything `tx` wrote into `rx` in the given chunk sizes; returns
+/// the events.
 fn transfer(
+    wire: Vec<u8>,
     tx: &mut Connection,
     rx: &mut Connection,
     chunks: &[u16],
     check: &mut Checker,
     out: &mut OutStream,
 ) -> Vec<Event> {
-    let bytes = tx.take_output();
+    let mut bytes = wire;
+    bytes.extend_from_slice(&tx.take_output());
     out.push(&bytes);
     let mut events = Vec::new();
     let mut at = 0;
@@ -252,21 +297,51 @@ pub fn roundtrip(data: &[u8]) {
     }
 
     // Client to server.
-    let expect = send_all(&mut client, &input.msgs, scfg.surface_pings);
-    let events = transfer(&mut client, &mut server, &input.chunks, &mut sc, &mut cout);
+    let mut wire = Vec::new();
+    let expect = send_all(&mut client, &input.msgs, scfg.surface_pings, &mut wire);
+    let events = transfer(
+        wire,
+        &mut client,
+        &mut server,
+        &input.chunks,
+        &mut sc,
+        &mut cout,
+    );
     compare(events, &expect);
     // The server's pongs go back; the client surfaces nothing.
-    let back = transfer(&mut server, &mut client, &input.chunks, &mut cc, &mut sout);
+    let back = transfer(
+        Vec::new(),
+        &mut server,
+        &mut client,
+        &input.chunks,
+        &mut cc,
+        &mut sout,
+    );
     assert!(
         back.iter().all(|e| matches!(e, Event::Writable)),
         "{back:?}"
     );
 
     // Server to client.
-    let expect = send_all(&mut server, &input.msgs, ccfg.surface_pings);
-    let events = transfer(&mut server, &mut client, &input.chunks, &mut cc, &mut sout);
+    let mut wire = Vec::new();
+    let expect = send_all(&mut server, &input.msgs, ccfg.surface_pings, &mut wire);
+    let events = transfer(
+        wire,
+        &mut server,
+        &mut client,
+        &input.chunks,
+        &mut cc,
+        &mut sout,
+    );
     compare(events, &expect);
-    let back = transfer(&mut client, &mut server, &input.chunks, &mut sc, &mut cout);
+    let back = transfer(
+        Vec::new(),
+        &mut client,
+        &mut server,
+        &input.chunks,
+        &mut sc,
+        &mut cout,
+    );
     assert!(
         back.iter().all(|e| matches!(e, Event::Writable)),
         "{back:?}"
@@ -275,6 +350,7 @@ pub fn roundtrip(data: &[u8]) {
     // Clean close, initiated by the client.
     client.close(Some(1000), "done").expect("close");
     let evs = no_writable(transfer(
+        Vec::new(),
         &mut client,
         &mut server,
         &input.chunks,
@@ -287,6 +363,7 @@ pub fn roundtrip(data: &[u8]) {
     );
     assert_eq!(server.state(), State::Closed);
     let evs = no_writable(transfer(
+        Vec::new(),
         &mut server,
         &mut client,
         &input.chunks,
