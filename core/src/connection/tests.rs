@@ -579,10 +579,7 @@ fn zero_copy_sends_queue_the_header_only_when_the_payload_can_follow_it_unchange
     assert_eq!(c.send_zero_copy(DataKind::Binary, b"masked"), Ok(false));
     let mut peer = server();
     peer.receive(&c.take_output());
-    assert_eq!(
-        events(&mut peer),
-        vec![Event::Binary(b"masked".to_vec())]
-    );
+    assert_eq!(events(&mut peer), vec![Event::Binary(b"masked".to_vec())]);
 
     // Split at max_outgoing_frame_size: sent whole, in frames.
     let mut s = server_with(Config {
