@@ -76,6 +76,8 @@ SERVERS = [
            "bindings-node/examples/net-server.js"),
     Target("node-autobahn", "server", [NODE, os.path.join(ROOT, "bindings-node/examples/autobahn-server.js"), "{port}"], "/",
            [], "bindings-node/examples/autobahn-server.js"),
+    Target("node-ws", "server", [NODE, os.path.join(ROOT, "bindings-node/examples/ws-echo-server.js"), "{port}"], "/", [],
+           "bindings-node/examples/ws-echo-server.js (the ws-compatible WebSocketServer)"),
     Target("wasm-echo", "server", [NODE, os.path.join(ROOT, "bindings-wasm/examples/echo-server.js"), "{port}"], "/", [],
            "bindings-wasm/examples/echo-server.js (the Node echo server's driver on the wasm engine)"),
 ]
