@@ -74,9 +74,21 @@ impl Output {
         self.push_with(bytes.len(), |seg| seg.extend_from_slice(bytes));
     }
 
-    /// Appends `bytes` masked with `key` (RFC 6455 §5.3), in one pass.
-    pub(crate) fn push_masked(&mut self, bytes: &[u8], key: [u8; 4]) {
-        self.push_with(bytes.len(), |seg| extend_masked(seg, bytes, key, 0));
+    /// Appends a frame: its header, then its payload (copied).
+    #[inline]
+    pub(crate) fn push_frame(&mut self, header: &[u8], payload: &[u8]) {
+        self.push_with(header.len() + payload.len(), |seg| {
+            seg.extend_from_slice(header);
+            seg.extend_from_slice(payload);
+        });
+    }
+
+    /// Appends a client frame: its header, then its payload masked with `key` (one pass).
+    pub(crate) fn push_frame_masked(&mut self, header: &[u8], payload: &[u8], key: [u8; 4]) {
+        self.push_with(header.len() + payload.len(), |seg| {
+            seg.extend_from_slice(header);
+            extend_masked(seg, payload, key, 0);
+        });
     }
 
     /// Appends `n` bytes that `write` adds to the shared buffer.

@@ -285,18 +285,21 @@ impl Connection {
     }
 
     /// Writes one frame, copying (and for a client, masking) the payload into the output.
+    /// A small frame is appended whole in one step (one capacity check per frame).
     fn write_frame(&mut self, opcode: OpCode, fin: bool, rsv1: bool, payload: &[u8]) {
-        let key = self.write_header(opcode, fin, rsv1, payload.len());
         if payload.len() >= OWN_SEGMENT_MIN {
+            let key = self.write_header(opcode, fin, rsv1, payload.len());
             let mut owned = payload.to_vec();
             if let Some(key) = key {
                 apply_mask(&mut owned, key, 0);
             }
             self.out.push_owned(owned);
-        } else if let Some(key) = key {
-            self.out.push_masked(payload, key);
-        } else {
-            self.out.push(payload);
+            return;
+        }
+        let (hb, n, key) = self.encode_header(opcode, fin, rsv1, payload.len());
+        match key {
+            Some(key) => self.out.push_frame_masked(&hb[..n], payload, key),
+            None => self.out.push_frame(&hb[..n], payload),
         }
     }
 
@@ -317,6 +320,21 @@ impl Connection {
         rsv1: bool,
         len: usize,
     ) -> Option<[u8; 4]> {
+        let (hb, n, mask) = self.encode_header(opcode, fin, rsv1, len);
+        self.out.push(&hb[..n]);
+        mask
+    }
+
+    /// Encodes a frame header (with a fresh masking key for a client): the bytes, how many
+    /// of them are used, and the key.
+    #[inline]
+    fn encode_header(
+        &mut self,
+        opcode: OpCode,
+        fin: bool,
+        rsv1: bool,
+        len: usize,
+    ) -> ([u8; MAX_HEADER_LEN], usize, Option<[u8; 4]>) {
         let mask = self.next_mask();
         let header = FrameHeader {
             fin,
@@ -329,8 +347,7 @@ impl Connection {
         };
         let mut hb = [0u8; MAX_HEADER_LEN];
         let n = header.encode(&mut hb);
-        self.out.push(&hb[..n]);
-        mask
+        (hb, n, mask)
     }
 
     /// Queues a ready payload: large ones as their own segment (no copy), small ones appended.
