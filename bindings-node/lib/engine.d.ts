@@ -248,12 +248,12 @@ export declare class Connection {
   sendText(text: string | Bytes): void;
   sendBinary(data: Bytes): void;
   /**
-   * A whole message whose payload the caller writes itself (no copy). `true`: only the frame
-   * header was queued; take the output now and write `data`, unchanged, right after it.
-   * `false`: the engine queued the whole message (client masking, deflate, a frame size
-   * limit, a waiting close frame; always in the wasm build).
+   * A whole message whose payload the caller writes itself (no copy). A Buffer: only the
+   * frame header was queued, and this is the output, taken now (it ends with that header);
+   * write it, then `data`, unchanged. `null`: the engine queued the whole message (client
+   * masking, deflate, a frame size limit, a waiting close frame; always in the wasm build).
    */
-  sendZeroCopy(data: Uint8Array, text?: boolean): boolean;
+  sendZeroCopy(data: Uint8Array, text?: boolean): Uint8Array | null;
   send(data: string | Bytes): void;
   sendFragment(kind: 'text' | 'binary', data: Bytes, fin: boolean): void;
   ping(data?: Bytes): void;

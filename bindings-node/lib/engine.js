@@ -44,7 +44,7 @@ function createEngine(backend) {
     ((conn, data, text) => {
       if (text) sendTextBytes(conn, data);
       else sendBinary(conn, data);
-      return false;
+      return null;
     });
 
   // ---- events ----

@@ -256,6 +256,8 @@ impl NativeConnection {
         // Whole messages are lent (no allocation per message) and large ones are received
         // straight into their own Buffer; the rest come as owned events.
         self.c.reset();
+        // Buffers still lent to the core when this call ends get a reference then.
+        let _pin = PinUnpinned;
         let mut sink = Sink {
             env: env.raw(),
             c: &mut self.c,
@@ -316,8 +318,13 @@ impl NativeConnection {
     /// Every queued output byte as one Buffer, or `null` when nothing is queued.
     #[napi]
     pub fn take_output(&mut self, env: Env) -> Result<Raw> {
+        unsafe { self.output_value(env.raw()).map(Raw) }
+    }
+
+    /// Takes all output as one Buffer (`null` when there is none).
+    unsafe fn output_value(&mut self, env: sys::napi_env) -> Result<sys::napi_value> {
         if self.conn.buffered_amount() == 0 {
-            return unsafe { Ok(Raw(js_null(env.raw())?)) };
+            return unsafe { js_null(env) };
         }
         let front = self.conn.pending_output();
         let n = self.conn.buffered_amount();
@@ -327,7 +334,7 @@ impl NativeConnection {
             let mut v = ptr::null_mut();
             unsafe {
                 check(sys::napi_create_buffer_copy(
-                    env.raw(),
+                    env,
                     n,
                     front.as_ptr().cast(),
                     &mut data,
@@ -335,10 +342,10 @@ impl NativeConnection {
                 ))?;
             }
             self.conn.consume_output(n);
-            return Ok(Raw(v));
+            return Ok(v);
         }
         let mut bytes = self.conn.take_output();
-        unsafe { Ok(Raw(js_buffer(env.raw(), &mut bytes)?)) }
+        unsafe { js_buffer(env, &mut bytes) }
     }
 
     /// Records that the transport accepted `n` bytes of `pendingOutput()`.
@@ -716,8 +723,8 @@ unsafe extern "C" fn send_binary_to(
 }
 
 /// `sendZeroCopyTo(handle, data)`: the connection's `sendZeroCopy` for a binary message
-/// (`data` a Uint8Array); true when only the header was queued (see the core's
-/// `send_zero_copy`: the caller writes `data` right after the output it takes now).
+/// (`data` a Uint8Array): when only the header was queued (the core's `send_zero_copy`), the
+/// output taken now, which the caller writes with `data` right after it; else `null`.
 unsafe extern "C" fn send_zero_copy_to(
     env: sys::napi_env,
     info: sys::napi_callback_info,
@@ -746,12 +753,14 @@ unsafe fn zero_copy(
     conn: &mut NativeConnection,
     kind: DataKind,
     data: sys::napi_value,
-) -> Result<Option<bool>> {
+) -> Result<Option<sys::napi_value>> {
     let data = unsafe { u8_view(env, data, "sendZeroCopy needs a Uint8Array")? };
-    conn.conn
-        .send_zero_copy(kind, data)
-        .map(Some)
-        .map_err(|e| throw(env, &e))
+    match conn.conn.send_zero_copy(kind, data) {
+        // Only the header was queued: the output, taken now, is what precedes `data`.
+        Ok(true) => unsafe { conn.output_value(env.raw()).map(Some) },
+        Ok(false) => unsafe { js_null(env.raw()).map(Some) },
+        Err(e) => Err(throw(env, &e)),
+    }
 }
 
 /// The bytes of a `Uint8Array` (a Buffer included), or an `invalid_input` error.
@@ -783,11 +792,11 @@ unsafe fn u8_view<'a>(env: &Env, value: sys::napi_value, what: &str) -> Result<&
 
 /// Runs `f` on the live connection behind `argv[0]` with `argv[1]`; errors and panics
 /// become JS exceptions (as napi-rs's methods report them). Returns `undefined`, or the
-/// boolean `f` gives.
+/// value `f` gives.
 unsafe fn hot_call(
     env: sys::napi_env,
     info: sys::napi_callback_info,
-    f: impl FnOnce(&Env, &mut NativeConnection, sys::napi_value) -> Result<Option<bool>>,
+    f: impl FnOnce(&Env, &mut NativeConnection, sys::napi_value) -> Result<Option<sys::napi_value>>,
 ) -> sys::napi_value {
     let env = Env::from_raw(env);
     let mut result = ptr::null_mut();
@@ -814,9 +823,7 @@ unsafe fn hot_call(
         // SAFETY: `p` is a live NativeConnection (registered by `handle`, removed on drop),
         // and napi calls run one at a time on this thread: no other reference is in use.
         match f(&env, &mut *p, argv[1]) {
-            Ok(Some(b)) => {
-                sys::napi_get_boolean(env.raw(), b, &mut result);
-            }
+            Ok(Some(v)) => result = v,
             Ok(None) => {}
             Err(e) => {
                 if e.status != Status::PendingException {

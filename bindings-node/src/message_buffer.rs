@@ -5,6 +5,7 @@
 //! and then handed over or copied.
 
 use std::any::Any;
+use std::cell::{Cell, RefCell};
 
 use super::*;
 
@@ -13,12 +14,24 @@ use super::*;
 pub(crate) const DIRECT_MIN: usize = 8 * 1024;
 
 /// A Node Buffer lent to the core for one message. It may outlive the napi call that
-/// made it (a message arrives over many reads), so a reference keeps it alive.
-pub(crate) struct NodeBuffer {
+/// made it (a message arrives over many reads): then a reference keeps it alive, made when
+/// that call ends ([`PinUnpinned`]); a message completed in the call that made its Buffer
+/// (the common case) needs none.
+pub(crate) struct NodeBuffer(Box<Inner>);
+
+struct Inner {
     env: sys::napi_env,
-    reference: sys::napi_ref,
+    /// The Buffer, valid in the napi call that made it.
+    value: sys::napi_value,
+    /// Null until the call that made the Buffer ends with the Buffer still lent.
+    reference: Cell<sys::napi_ref>,
     data: *mut u8,
     len: usize,
+}
+
+thread_local! {
+    /// Buffers made in the current napi call and not handed over or dropped yet.
+    static UNPINNED: RefCell<Vec<*const Inner>> = const { RefCell::new(Vec::new()) };
 }
 
 // SAFETY: the buffer is created, filled, handed over and dropped on the JS thread that owns
@@ -28,29 +41,33 @@ unsafe impl Sync for NodeBuffer {}
 
 impl NodeBuffer {
     /// A Node Buffer of `len` bytes (zeroed here, so the slice is always initialized; Node's
-    /// allocator reuses freed memory, so this touches no fresh pages in steady state).
+    /// allocator reuses freed memory, so this touches no fresh pages in steady state). Only
+    /// inside a call that holds a [`PinUnpinned`].
     pub(crate) unsafe fn new(env: sys::napi_env, len: usize) -> Result<Self> {
         let mut data = ptr::null_mut();
         let mut value = ptr::null_mut();
         check(sys::napi_create_buffer(env, len, &mut data, &mut value))?;
         ptr::write_bytes(data as *mut u8, 0, len);
-        let mut reference = ptr::null_mut();
-        check(sys::napi_create_reference(env, value, 1, &mut reference))?;
-        Ok(NodeBuffer {
+        let inner = Box::new(Inner {
             env,
-            reference,
+            value,
+            reference: Cell::new(ptr::null_mut()),
             data: data as *mut u8,
             len,
-        })
+        });
+        UNPINNED.with(|u| u.borrow_mut().push(&*inner));
+        Ok(NodeBuffer(inner))
     }
 
     /// The Buffer, for the event object (in the napi call that completes the message).
     pub(crate) unsafe fn value(&self) -> Result<sys::napi_value> {
+        let reference = self.0.reference.get();
+        if reference.is_null() {
+            return Ok(self.0.value); // made in this call
+        }
         let mut value = ptr::null_mut();
         check(sys::napi_get_reference_value(
-            self.env,
-            self.reference,
-            &mut value,
+            self.0.env, reference, &mut value,
         ))?;
         Ok(value)
     }
@@ -58,22 +75,55 @@ impl NodeBuffer {
 
 impl Drop for NodeBuffer {
     fn drop(&mut self) {
-        // SAFETY: on the JS thread (see above); the reference was created by `new`.
-        unsafe {
-            sys::napi_delete_reference(self.env, self.reference);
+        let reference = self.0.reference.get();
+        if reference.is_null() {
+            let me: *const Inner = &*self.0;
+            UNPINNED.with(|u| u.borrow_mut().retain(|&p| p != me));
+        } else {
+            // SAFETY: on the JS thread (see above); the reference was made by `pin`.
+            unsafe {
+                sys::napi_delete_reference(self.0.env, reference);
+            }
         }
+    }
+}
+
+/// Held by a napi call that may make [`NodeBuffer`]s: when it ends (returning or
+/// unwinding), every Buffer made in it and still lent to the core gets a reference, so it
+/// stays alive for the reads to come.
+pub(crate) struct PinUnpinned;
+
+impl Drop for PinUnpinned {
+    fn drop(&mut self) {
+        UNPINNED.with(|u| {
+            for p in u.borrow_mut().drain(..) {
+                // SAFETY: `p` is a live Inner (a dropped NodeBuffer removes itself), made in
+                // this call, so its `value` is still valid.
+                unsafe {
+                    let inner = &*p;
+                    let mut reference = ptr::null_mut();
+                    if sys::napi_create_reference(inner.env, inner.value, 1, &mut reference)
+                        != sys::Status::napi_ok
+                    {
+                        // Without a reference the GC could free memory the core still writes.
+                        std::process::abort();
+                    }
+                    inner.reference.set(reference);
+                }
+            }
+        });
     }
 }
 
 impl MessageBuffer for NodeBuffer {
     fn as_slice(&self) -> &[u8] {
         // SAFETY: `data` is the Buffer's memory, `len` bytes, initialized by `new`, kept alive
-        // by the reference.
-        unsafe { std::slice::from_raw_parts(self.data, self.len) }
+        // by the call that made it, then by the reference.
+        unsafe { std::slice::from_raw_parts(self.0.data, self.0.len) }
     }
     fn as_mut_slice(&mut self) -> &mut [u8] {
         // SAFETY: as above; JavaScript has no handle to the Buffer until it is handed over.
-        unsafe { std::slice::from_raw_parts_mut(self.data, self.len) }
+        unsafe { std::slice::from_raw_parts_mut(self.0.data, self.0.len) }
     }
     fn into_any(self: Box<Self>) -> Box<dyn Any> {
         self

@@ -125,3 +125,45 @@ test('sent strings of every size reach the wire whole: the scratch buffer grows,
   texts.forEach((t, i) => assert.strictEqual(got[i], Buffer.from(t).toString(), `message ${i} (${t.length} units)`));
   assert.ok(got.some((g, i) => g !== texts[i]) && got.some((g) => g.includes('😀')));
 });
+
+test('a Buffer lent over many reads survives garbage collection between them', () => {
+  // A message completed in the call that made its Buffer needs no reference; one still
+  // arriving when the call ends gets one then. Collect garbage between every read: an
+  // unreferenced Buffer would be freed while the engine still writes into it.
+  const v8 = require('v8');
+  const vm = require('vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const binary = crypto.randomBytes(150000);
+  const text = Buffer.from('añ€𝄞'.repeat(12000));
+  const stream = Buffer.concat([frame(binary), frame(text, 1), frame(crypto.randomBytes(20000))]);
+  const conn = server();
+  conn.textAsBytes = true;
+  const got = [];
+  for (let i = 0; i < stream.length; i += 7777) {
+    got.push(...conn.receive(stream.subarray(i, i + 7777)));
+    for (let k = 0; k < 20; k++) Buffer.alloc(200000, 0xee); // reuse freed memory, visibly
+    gc();
+  }
+  assert.deepStrictEqual(got.map((e) => e.type), ['binary', 'text', 'binary']);
+  assert.ok(got[0].data.equals(binary));
+  assert.ok(got[1].data.equals(text));
+  assert.strictEqual(got[2].data.length, 20000);
+  // A failure in the middle of a lent message (invalid UTF-8, found as it is written) drops
+  // its Buffer inside the call that made it, or in a later one; no call touches it after.
+  for (const read of [1 << 20, 20000]) {
+    const invalid = Buffer.from('x'.repeat(50000));
+    invalid[30000] = 0xff;
+    const conn2 = server();
+    conn2.textAsBytes = true;
+    const stream2 = frame(invalid, 1);
+    const events = [];
+    for (let i = 0; i < stream2.length; i += read) {
+      events.push(...conn2.receive(stream2.subarray(i, i + read)));
+      gc();
+    }
+    assert.strictEqual(events[0].type, 'failed', `reads of ${read}`);
+    assert.strictEqual(events[0].error.closeCode, 1007);
+    gc();
+  }
+});

@@ -16,15 +16,18 @@ test('Connection.sendZeroCopy queues the header only, and refuses what send refu
   const conn = Connection.open('server', {});
   conn.pollEvents();
   const payload = crypto.randomBytes(20000);
-  assert.strictEqual(conn.sendZeroCopy(payload), true);
-  const head = conn.takeOutput();
-  assert.deepStrictEqual([...head], [0x82, 126, 20000 >> 8, 20000 & 0xff]);
+  const head = conn.sendZeroCopy(payload);
+  assert.deepStrictEqual([...head], [0x82, 126, 20000 >> 8, 20000 & 0xff], 'the output taken is the header');
+  assert.strictEqual(conn.takeOutput(), null, 'nothing else is queued');
+  // Output queued before the message comes first, in the same Buffer.
+  conn.sendText('hi');
+  assert.deepStrictEqual([...conn.sendZeroCopy(payload, false)], [0x81, 2, 0x68, 0x69, 0x82, 126, 20000 >> 8, 20000 & 0xff]);
   assert.throws(() => conn.sendZeroCopy(Buffer.from([0xff, 0xfe]), true), (e) => e.kind === 'invalid_input');
   assert.strictEqual(conn.takeOutput(), null, 'a refused send writes nothing');
   // A client must mask, so the engine owns the payload and sends the whole frame itself.
   const client = Connection.open('client', {});
   client.pollEvents();
-  assert.strictEqual(client.sendZeroCopy(payload), false);
+  assert.strictEqual(client.sendZeroCopy(payload), null);
   assert.strictEqual(client.takeOutput().length, 2 + 2 + 4 + payload.length);
 });
 

@@ -376,6 +376,7 @@ class WebSocket extends EventEmitter {
       return;
     }
     const conn = this._conn;
+    let taken = false; // the engine's output is already held
     const binary = options !== undefined && options.binary !== undefined ? !!options.binary : typeof data !== 'string';
     const fin = options === undefined || options.fin === undefined ? true : !!options.fin;
     try {
@@ -386,12 +387,15 @@ class WebSocket extends EventEmitter {
         } else {
           const bytes = data instanceof Uint8Array ? data : toBuffer(data);
           if (bytes.byteLength >= ZERO_COPY_MIN && this._canHold()) {
-            // true: only the header was queued, and the caller's Buffer follows it as it is,
-            // as ws writes it (the engine validated text; the Buffer must not change until
-            // written). false: the engine queued the whole message itself.
-            if (conn.sendZeroCopy(bytes, !binary)) {
-              this._hold(conn.takeOutput());
+            // A Buffer: only the header was queued, and this is the output taken with it; the
+            // caller's Buffer follows it as it is, as ws writes it (the engine validated text;
+            // the Buffer must not change until written). null: the engine queued the whole
+            // message itself.
+            const head = conn.sendZeroCopy(bytes, !binary);
+            if (head !== null) {
+              this._hold(head);
               this._hold(bytes);
+              taken = true;
             }
           } else if (binary) {
             conn.sendBinary(bytes);
@@ -416,7 +420,7 @@ class WebSocket extends EventEmitter {
     }
     // A string's length in UTF-16 units is at most its UTF-8 length: enough for this
     // heuristic, without the extra pass over the text that Buffer.byteLength makes.
-    if ((typeof data === 'string' ? data.length : byteLength(data)) >= TAKE_EARLY) this._takeEarly();
+    if (!taken && (typeof data === 'string' ? data.length : byteLength(data)) >= TAKE_EARLY) this._takeEarly();
     this._scheduleFlush();
   }
 
