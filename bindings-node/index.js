@@ -30,8 +30,11 @@ function loadNative() {
 
 const native = loadNative();
 const { NativeConnection } = native;
-// The hot send path: plain napi functions on a connection's handle (src/connection.rs).
-const { sendTextTo, sendTextBytesTo, sendBinaryTo, sendZeroCopyTo, sendTextZeroCopyTo } = native.hotFunctions();
+// The hot path: plain napi functions on a connection's handle (src/connection.rs).
+const { sendTextTo, sendTextBytesTo, sendBinaryTo, sendZeroCopyTo, sendTextZeroCopyTo, takeOutputTo } =
+  native.hotFunctions();
+// Small outputs are slices of a shared slab (lib/output-pool.js).
+const output = require('./lib/output-pool.js').createOutputPool(takeOutputTo);
 
 // ---- description format (keep in sync with src/lib.rs) ----
 const F_TEXT = 1;
@@ -106,13 +109,13 @@ const { Connection, upgradeRequestBytes, attach, decodeEvents } = createEngine({
   sendText: (conn, text) => sendTextTo(conn._h, text),
   sendTextBytes: (conn, data) => sendTextBytesTo(conn._h, data),
   sendBinary: (conn, data) => sendBinaryTo(conn._h, data),
-  sendZeroCopy: (conn, data, text) => (text ? sendTextZeroCopyTo : sendZeroCopyTo)(conn._h, data),
+  sendZeroCopy: (conn, data, text) => output.zeroCopy(text ? sendTextZeroCopyTo : sendZeroCopyTo, conn, data),
   F_OUTPUT,
   receive: (conn, chunk, now) => events(conn, conn._n.receive(chunk, DESC, now)),
   receiveEof: (conn, now) => events(conn, conn._n.receiveEof(DESC, now)),
   handleTimeout: (conn, now) => events(conn, conn._n.handleTimeout(now, DESC)),
   pollEvents: (conn) => events(conn, conn._n.pollEvents(DESC)),
-  takeOutput: (conn) => conn._n.takeOutput(),
+  takeOutput: output.take,
   closeInfo: (conn) => conn._n.closeInfo,
   bytes: (u8) => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength),
   encode: (text) => Buffer.from(text, 'utf8'),

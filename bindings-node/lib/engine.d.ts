@@ -239,7 +239,10 @@ export declare class Connection {
   /** Every event queued so far (after `accept()`, `reject()`, ...). */
   pollEvents(): Event[];
   nextTimeout(): number | null;
-  /** Every queued output byte (a Buffer under Node), or null. */
+  /**
+   * Every queued output byte (a Buffer under Node), or null. Under Node a small output is a
+   * slice of a shared slab, as `Buffer.allocUnsafe`'s are: its `.buffer` is not its own.
+   */
   takeOutput(): Payload | null;
   /** Whether output was pending after the last receive / handleTimeout / pollEvents. */
   readonly hadOutput: boolean;

@@ -348,6 +348,22 @@ impl NativeConnection {
         unsafe { js_buffer(env, &mut bytes) }
     }
 
+    /// Copies all output into the start of `dst` and takes it: its length (0 when there is
+    /// none), or minus the length when it does not fit (then nothing is taken).
+    fn output_into(&mut self, dst: &mut [u8]) -> f64 {
+        let n = self.conn.buffered_amount();
+        if n > dst.len() {
+            return -(n as f64);
+        }
+        let mut at = 0;
+        for run in self.conn.output_segments() {
+            dst[at..at + run.len()].copy_from_slice(run);
+            at += run.len();
+        }
+        self.conn.consume_output(n);
+        n as f64
+    }
+
     /// Records that the transport accepted `n` bytes of `pendingOutput()`.
     #[napi]
     pub fn consume_output(&mut self, n: f64) {
@@ -644,20 +660,22 @@ impl Drop for NativeConnection {
     }
 }
 
-/// The hot send path as plain napi functions, without napi-rs's per-call machinery (class
+/// The hot path as plain napi functions, without napi-rs's per-call machinery (class
 /// checks, borrow scopes: ~200 ns of a 30-byte `sendText` here):
 /// `{ sendTextTo(handle, text), sendTextBytesTo(handle, u8), sendBinaryTo(handle, u8),
-/// sendZeroCopyTo(handle, u8), sendTextZeroCopyTo(handle, u8) }`, where `handle` is a
-/// connection's `handle`.
+/// sendZeroCopyTo(handle, u8, slab, at), sendTextZeroCopyTo(handle, u8, slab, at),
+/// takeOutputTo(handle, slab, at) }`, where `handle` is a connection's `handle` and
+/// `slab[at..]` a Uint8Array's free part that output is copied into (see `takeOutputTo`).
 #[napi]
 pub fn hot_functions(env: Env) -> Result<Raw> {
     type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
-    let functions: [(&std::ffi::CStr, Callback); 5] = [
+    let functions: [(&std::ffi::CStr, Callback); 6] = [
         (c"sendTextTo", send_text_to),
         (c"sendTextBytesTo", send_text_bytes_to),
         (c"sendBinaryTo", send_binary_to),
         (c"sendZeroCopyTo", send_zero_copy_to),
         (c"sendTextZeroCopyTo", send_text_zero_copy_to),
+        (c"takeOutputTo", take_output_to),
     ];
     unsafe {
         let raw = env.raw();
@@ -684,8 +702,8 @@ unsafe extern "C" fn send_text_to(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        hot_call(env, info, |env, conn, text| {
-            conn.send_text_raw(env, text).map(|()| None)
+        hot_call::<1>(env, info, |env, conn, args| {
+            conn.send_text_raw(env, args[0]).map(|()| None)
         })
     }
 }
@@ -696,8 +714,8 @@ unsafe extern "C" fn send_text_bytes_to(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        hot_call(env, info, |env, conn, data| {
-            let data = u8_view(env, data, "sendText needs a string or a Uint8Array")?;
+        hot_call::<1>(env, info, |env, conn, args| {
+            let data = u8_view(env, args[0], "sendText needs a string or a Uint8Array")?;
             conn.conn
                 .send(DataKind::Text, data)
                 .map(|()| None)
@@ -712,8 +730,8 @@ unsafe extern "C" fn send_binary_to(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        hot_call(env, info, |env, conn, data| {
-            let data = u8_view(env, data, "sendBinary needs a Uint8Array")?;
+        hot_call::<1>(env, info, |env, conn, args| {
+            let data = u8_view(env, args[0], "sendBinary needs a Uint8Array")?;
             conn.conn
                 .send_binary(data)
                 .map(|()| None)
@@ -722,28 +740,32 @@ unsafe extern "C" fn send_binary_to(
     }
 }
 
-/// `sendZeroCopyTo(handle, data)`: the connection's `sendZeroCopy` for a binary message
-/// (`data` a Uint8Array): when only the header was queued (the core's `send_zero_copy`), the
-/// output taken now, which the caller writes with `data` right after it; else `null`.
+/// `sendZeroCopyTo(handle, data, slab, at)`: the connection's `sendZeroCopy` for a binary
+/// message (`data` a Uint8Array). When only the header was queued (the core's
+/// `send_zero_copy`), the output is taken now, as `takeOutputTo(handle, slab, at)` takes it,
+/// and the caller writes it with `data` right after it: its length, or minus its length when
+/// it did not fit (the caller takes it another way before anything else). 0: the engine
+/// queued the whole message itself.
 unsafe extern "C" fn send_zero_copy_to(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        hot_call(env, info, |env, conn, data| {
-            zero_copy(env, conn, DataKind::Binary, data)
+        hot_call::<3>(env, info, |env, conn, args| {
+            zero_copy(env, conn, DataKind::Binary, args)
         })
     }
 }
 
-/// `sendTextZeroCopyTo(handle, data)`: the same for a text message given as UTF-8 bytes.
+/// `sendTextZeroCopyTo(handle, data, slab, at)`: the same for a text message given as UTF-8
+/// bytes.
 unsafe extern "C" fn send_text_zero_copy_to(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        hot_call(env, info, |env, conn, data| {
-            zero_copy(env, conn, DataKind::Text, data)
+        hot_call::<3>(env, info, |env, conn, args| {
+            zero_copy(env, conn, DataKind::Text, args)
         })
     }
 }
@@ -752,14 +774,69 @@ unsafe fn zero_copy(
     env: &Env,
     conn: &mut NativeConnection,
     kind: DataKind,
-    data: sys::napi_value,
+    args: &[sys::napi_value; 3],
 ) -> Result<Option<sys::napi_value>> {
-    let data = unsafe { u8_view(env, data, "sendZeroCopy needs a Uint8Array")? };
+    let data = unsafe { u8_view(env, args[0], "sendZeroCopy needs a Uint8Array")? };
+    let slab = unsafe { Slab::from_args(env, args[1], args[2])? };
     match conn.conn.send_zero_copy(kind, data) {
         // Only the header was queued: the output, taken now, is what precedes `data`.
-        Ok(true) => unsafe { conn.output_value(env.raw()).map(Some) },
-        Ok(false) => unsafe { js_null(env.raw()).map(Some) },
+        Ok(true) => unsafe { js_number(env.raw(), conn.output_into(slab.bytes())).map(Some) },
+        Ok(false) => unsafe { js_number(env.raw(), 0.0).map(Some) },
         Err(e) => Err(throw(env, &e)),
+    }
+}
+
+/// `takeOutputTo(handle, slab, at)`: copies every queued byte into `slab` from `at` and
+/// takes it, for the JS layer's output pool (one allocation per slab, not per output, as
+/// Node pools small Buffers): the number of bytes (0: none), or minus the number queued when
+/// they do not fit (nothing taken).
+unsafe extern "C" fn take_output_to(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe {
+        hot_call::<2>(env, info, |env, conn, args| {
+            let slab = Slab::from_args(env, args[0], args[1])?;
+            js_number(env.raw(), conn.output_into(slab.bytes())).map(Some)
+        })
+    }
+}
+
+/// The free part `slab[at..]` of a Uint8Array the JS layer lends for output.
+struct Slab {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Slab {
+    /// From the arguments `slab` (a Uint8Array) and `at` (an offset into it).
+    ///
+    /// # Safety
+    /// As for [`u8_view`].
+    unsafe fn from_args(env: &Env, slab: sys::napi_value, at: sys::napi_value) -> Result<Slab> {
+        let slab = unsafe { u8_view(env, slab, "the output slab must be a Uint8Array")? };
+        let mut offset = 0u32;
+        let status = unsafe { sys::napi_get_value_uint32(env.raw(), at, &mut offset) };
+        let offset = offset as usize;
+        if status != sys::Status::napi_ok || offset > slab.len() {
+            return Err(invalid_input(env, "the output slab offset is out of range"));
+        }
+        Ok(Slab {
+            ptr: unsafe { slab.as_ptr().add(offset).cast_mut() },
+            len: slab.len() - offset,
+        })
+    }
+
+    /// The free bytes, to write.
+    ///
+    /// # Safety
+    /// No other view of them is in use (no JS runs during the call; a payload being sent is
+    /// no longer read when the output is copied here).
+    unsafe fn bytes<'a>(&self) -> &'a mut [u8] {
+        if self.len == 0 {
+            return &mut [];
+        }
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
     }
 }
 
@@ -790,19 +867,23 @@ unsafe fn u8_view<'a>(env: &Env, value: sys::napi_value, what: &str) -> Result<&
     })
 }
 
-/// Runs `f` on the live connection behind `argv[0]` with `argv[1]`; errors and panics
-/// become JS exceptions (as napi-rs's methods report them). Returns `undefined`, or the
-/// value `f` gives.
-unsafe fn hot_call(
+/// Runs `f` on the live connection behind `argv[0]` with the other arguments (`ARGS` of
+/// them, `undefined` for those missing); errors and panics become JS exceptions (as
+/// napi-rs's methods report them). Returns `undefined`, or the value `f` gives.
+unsafe fn hot_call<const ARGS: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
-    f: impl FnOnce(&Env, &mut NativeConnection, sys::napi_value) -> Result<Option<sys::napi_value>>,
+    f: impl FnOnce(
+        &Env,
+        &mut NativeConnection,
+        &[sys::napi_value; ARGS],
+    ) -> Result<Option<sys::napi_value>>,
 ) -> sys::napi_value {
     let env = Env::from_raw(env);
     let mut result = ptr::null_mut();
     let call = std::panic::catch_unwind(AssertUnwindSafe(|| unsafe {
-        let mut argc = 2usize;
-        let mut argv = [ptr::null_mut(); 2];
+        let mut argc = 4usize;
+        let mut argv = [ptr::null_mut(); 4];
         let cb = sys::napi_get_cb_info(
             env.raw(),
             info,
@@ -813,16 +894,18 @@ unsafe fn hot_call(
         );
         let mut p = ptr::null_mut();
         let ok = cb == sys::Status::napi_ok
-            && argc == 2
+            && argc == ARGS + 1
             && sys::napi_get_value_external(env.raw(), argv[0], &mut p) == sys::Status::napi_ok;
         let p = p as *mut NativeConnection;
         if !ok || !LIVE.with(|live| live.borrow().contains(&(p as usize))) {
-            let _ = invalid_input(&env, "needs a live connection handle and a value");
+            let _ = invalid_input(&env, "needs a live connection handle and its arguments");
             return;
         }
+        let mut args = [ptr::null_mut(); ARGS];
+        args.copy_from_slice(&argv[1..=ARGS]);
         // SAFETY: `p` is a live NativeConnection (registered by `handle`, removed on drop),
         // and napi calls run one at a time on this thread: no other reference is in use.
-        match f(&env, &mut *p, argv[1]) {
+        match f(&env, &mut *p, &args) {
             Ok(Some(v)) => result = v,
             Ok(None) => {}
             Err(e) => {
