@@ -45,6 +45,8 @@ const F_OVERFLOW = 8;
 const T_OBJECT = 7; // Node's rare events: a ready-made object (the other codes: lib/engine.js)
 const T_OWN_TEXT = 11; // a message received into its own Buffer (index in the returned array)
 const T_OWN_BINARY = 12;
+const T_SLAB_TEXT = 13; // a message received into a slice of a slab: its index, offset, length
+const T_SLAB_BINARY = 14;
 
 // One scratch description array per thread: decoding is synchronous, right after the call.
 const DESC = new Uint32Array(16384);
@@ -85,6 +87,12 @@ function decode(r, d) {
       case T_OWN_BINARY:
         events.push({ type: 'binary', data: o });
         break;
+      case T_SLAB_TEXT:
+        events.push({ type: 'text', data: o.subarray(w[k + 2], w[k + 2] + w[k + 3]) });
+        return k + 4;
+      case T_SLAB_BINARY:
+        events.push({ type: 'binary', data: o.subarray(w[k + 2], w[k + 2] + w[k + 3]) });
+        return k + 4;
       default:
         throw new Error('wsengine: corrupt event description');
     }

@@ -574,8 +574,8 @@ impl EventSink for Sink<'_> {
                 let (a, b) = self.c.push_blob_slice(bytes);
                 self.c.desc.extend_from_slice(&[describe::T_BINARY, a, b]);
             }
-            EventRef::Buffer(buf) => self.own_buffer(T_OWN_BINARY, buf),
-            EventRef::TextBuffer(buf) => self.own_buffer(T_OWN_TEXT, buf),
+            EventRef::Buffer(buf) => self.own_buffer([T_OWN_BINARY, T_SLAB_BINARY], buf),
+            EventRef::TextBuffer(buf) => self.own_buffer([T_OWN_TEXT, T_SLAB_TEXT], buf),
             EventRef::Owned(ev) => {
                 self.result =
                     unsafe { describe(self.env, self.c, &mut self.objs, ev, self.raw_text_chunks) };
@@ -612,16 +612,23 @@ impl Sink<'_> {
         }
     }
 
-    /// Describes a message received into its own Node Buffer (`code` says which kind).
-    fn own_buffer(&mut self, code: u32, buf: Box<dyn MessageBuffer>) {
+    /// Describes a message received into a Node Buffer (`codes`: the kind's code for a
+    /// Buffer of its own and for a slab's slice).
+    fn own_buffer(&mut self, [own, slice]: [u32; 2], buf: Box<dyn MessageBuffer>) {
         let Ok(buf) = buf.into_any().downcast::<NodeBuffer>() else {
             self.result = Err(Error::from_reason("wsengine: a buffer of another sink"));
             return;
         };
         self.result = unsafe { buf.value() }.map(|v| {
-            self.c
-                .desc
-                .extend_from_slice(&[code, self.objs.len() as u32]);
+            let at = self.objs.len() as u32;
+            match buf.slab_offset() {
+                None => self.c.desc.extend_from_slice(&[own, at]),
+                Some(offset) => {
+                    self.c
+                        .desc
+                        .extend_from_slice(&[slice, at, offset, buf.as_slice().len() as u32])
+                }
+            }
             self.objs.push(v);
         });
     }

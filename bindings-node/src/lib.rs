@@ -17,7 +17,9 @@
 //!   offsets; JS takes `subarray`s);
 //! - rare events (handshake, close, failure) as ready-made objects, and messages of 8 KiB or
 //!   more (binary, and text with `textAsBytes`) that were received straight into their own
-//!   Buffer (`message_buffer` / `text_buffer`), as that Buffer (`T_OWN_TEXT` / `T_OWN_BINARY`).
+//!   Buffer (`message_buffer` / `text_buffer`), as that Buffer (`T_OWN_TEXT` / `T_OWN_BINARY`),
+//!   or, up to 64 KiB, into a slice of a slab Buffer shared by many messages, as the slab,
+//!   offset and length (`T_SLAB_TEXT` / `T_SLAB_BINARY`).
 //!
 //! The return value is `undefined`, the string, the Buffer, or an array
 //! `[text, blob, overflowDesc, ...objects]`, as `desc[0]` says.
@@ -51,6 +53,10 @@ const T_OBJECT: u32 = 7; // index into the returned array
 /// A message received into its own Buffer: the Buffer's index in the returned array.
 const T_OWN_TEXT: u32 = 11;
 const T_OWN_BINARY: u32 = 12;
+/// A message received into a slice of a slab Buffer: the slab's index in the returned array,
+/// the slice's offset and length.
+const T_SLAB_TEXT: u32 = 13;
+const T_SLAB_BINARY: u32 = 14;
 
 /// Buffers up to this size are copied into V8-owned memory; larger ones are handed over.
 const COPY_LIMIT: usize = 64 * 1024;

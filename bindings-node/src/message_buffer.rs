@@ -13,6 +13,12 @@ use super::*;
 /// copied into the call's one blob).
 pub(crate) const DIRECT_MIN: usize = 8 * 1024;
 
+/// Messages up to this size are received into a slice of a shared slab Buffer (one
+/// allocation per slab, as Node pools small Buffers); larger ones into a Buffer of their own.
+const SLAB_PIECE_MAX: usize = 32 * 1024;
+/// The size of a slab.
+const SLAB: usize = 128 * 1024;
+
 /// A Node Buffer lent to the core for one message. It may outlive the napi call that
 /// made it (a message arrives over many reads): then a reference keeps it alive, made when
 /// that call ends ([`PinUnpinned`]); a message completed in the call that made its Buffer
@@ -21,8 +27,10 @@ pub(crate) struct NodeBuffer(Box<Inner>);
 
 struct Inner {
     env: sys::napi_env,
-    /// The Buffer, valid in the napi call that made it.
+    /// The Buffer (a slab, for a slice of one), valid in the napi call that made it.
     value: sys::napi_value,
+    /// Where the message starts in `value` when that is a slab.
+    slab_offset: Option<u32>,
     /// Null until the call that made the Buffer ends with the Buffer still lent.
     reference: Cell<sys::napi_ref>,
     data: *mut u8,
@@ -32,6 +40,53 @@ struct Inner {
 thread_local! {
     /// Buffers made in the current napi call and not handed over or dropped yet.
     static UNPINNED: RefCell<Vec<*const Inner>> = const { RefCell::new(Vec::new()) };
+    /// The slab messages are carved from now (one per JS thread; never freed from here: it
+    /// lives as long as the Buffers sliced from it, and the reference as long as the thread).
+    static SLAB_NOW: Cell<Option<Slab>> = const { Cell::new(None) };
+}
+
+/// A slab Buffer and how much of it is handed out.
+#[derive(Clone, Copy)]
+struct Slab {
+    reference: sys::napi_ref,
+    data: *mut u8,
+    used: usize,
+}
+
+/// A slab Buffer's value in this call and `len` zeroed bytes of it (8-aligned), from the
+/// current slab or a new one.
+unsafe fn carve(env: sys::napi_env, len: usize) -> Result<(sys::napi_value, *mut u8, usize)> {
+    let mut value = ptr::null_mut();
+    let slab = match SLAB_NOW.get() {
+        Some(slab) if slab.used + len <= SLAB => {
+            check(unsafe { sys::napi_get_reference_value(env, slab.reference, &mut value) })?;
+            slab
+        }
+        old => {
+            let mut data = ptr::null_mut();
+            check(unsafe { sys::napi_create_buffer(env, SLAB, &mut data, &mut value) })?;
+            let mut reference = ptr::null_mut();
+            check(unsafe { sys::napi_create_reference(env, value, 1, &mut reference) })?;
+            if let Some(old) = old {
+                // Its slices keep it alive as long as they are used.
+                unsafe { sys::napi_delete_reference(env, old.reference) };
+            }
+            Slab {
+                reference,
+                data: data.cast(),
+                used: 0,
+            }
+        }
+    };
+    let at = slab.used;
+    SLAB_NOW.set(Some(Slab {
+        used: (at + len + 7) & !7,
+        ..slab
+    }));
+    // SAFETY: `at + len <= SLAB`, inside the slab's memory.
+    let data = unsafe { slab.data.add(at) };
+    unsafe { ptr::write_bytes(data, 0, len) };
+    Ok((value, data, at))
 }
 
 // SAFETY: the buffer is created, filled, handed over and dropped on the JS thread that owns
@@ -40,23 +95,37 @@ unsafe impl Send for NodeBuffer {}
 unsafe impl Sync for NodeBuffer {}
 
 impl NodeBuffer {
-    /// A Node Buffer of `len` bytes (zeroed here, so the slice is always initialized; Node's
-    /// allocator reuses freed memory, so this touches no fresh pages in steady state). Only
-    /// inside a call that holds a [`PinUnpinned`].
+    /// `len` bytes of Node memory (zeroed here, so the slice is always initialized; Node's
+    /// allocator reuses freed memory, so this touches no fresh pages in steady state): a
+    /// slice of a slab, or a Buffer of its own from `SLAB_PIECE_MAX`. Only inside a call that
+    /// holds a [`PinUnpinned`].
     pub(crate) unsafe fn new(env: sys::napi_env, len: usize) -> Result<Self> {
-        let mut data = ptr::null_mut();
-        let mut value = ptr::null_mut();
-        check(sys::napi_create_buffer(env, len, &mut data, &mut value))?;
-        ptr::write_bytes(data as *mut u8, 0, len);
+        let (value, data, slab_offset) = if len <= SLAB_PIECE_MAX {
+            let (value, data, at) = unsafe { carve(env, len)? };
+            (value, data, Some(at as u32))
+        } else {
+            let mut data = ptr::null_mut();
+            let mut value = ptr::null_mut();
+            check(sys::napi_create_buffer(env, len, &mut data, &mut value))?;
+            ptr::write_bytes(data as *mut u8, 0, len);
+            (value, data as *mut u8, None)
+        };
         let inner = Box::new(Inner {
             env,
             value,
+            slab_offset,
             reference: Cell::new(ptr::null_mut()),
-            data: data as *mut u8,
+            data,
             len,
         });
         UNPINNED.with(|u| u.borrow_mut().push(&*inner));
         Ok(NodeBuffer(inner))
+    }
+
+    /// Where the message starts in [`NodeBuffer::value`] when that is a slab shared with
+    /// other messages (`None`: the Buffer is the message's own).
+    pub(crate) fn slab_offset(&self) -> Option<u32> {
+        self.0.slab_offset
     }
 
     /// The Buffer, for the event object (in the napi call that completes the message).

@@ -167,3 +167,47 @@ test('a Buffer lent over many reads survives garbage collection between them', (
     gc();
   }
 });
+
+test('messages of 8-32 KiB are slices of shared slabs: distinct, kept whole across reads, slab changes and GC', () => {
+  // Two connections take slices of the same slabs; each message arrives over several reads,
+  // with the other connection's messages (which use the slab up and start new ones) and a
+  // garbage collection between them. Every message is kept to the end and compared then.
+  const v8 = require('v8');
+  const vm = require('vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const sizes = [8192, 8193, 12345, 16384, 20000, 32768, 32769, 9000, 31000, 16384, 16384, 16384, 16384];
+  const conns = [server(), server()];
+  conns[1].textAsBytes = true;
+  const sent = [[], []];
+  const streams = conns.map((_, c) =>
+    Buffer.concat(
+      sizes.concat(sizes).map((n, i) => {
+        const p = crypto.randomBytes(n);
+        const text = c === 1 && i % 2 === 0;
+        if (text) p.fill(0x61 + (i % 26)); // valid UTF-8
+        sent[c].push([text ? 'text' : 'binary', p]);
+        return frame(p, text ? 1 : 2);
+      })
+    )
+  );
+  const got = [[], []];
+  const read = 5000;
+  for (let i = 0; i < Math.max(...streams.map((s) => s.length)); i += read) {
+    for (let c = 0; c < 2; c++) {
+      got[c].push(...conns[c].receive(streams[c].subarray(i, i + read)));
+      for (let k = 0; k < 5; k++) Buffer.alloc(100000, 0xee); // reuse freed memory, visibly
+      gc();
+    }
+  }
+  for (let c = 0; c < 2; c++) {
+    assert.deepStrictEqual(got[c].map((e) => e.type), sent[c].map(([t]) => t), `connection ${c}`);
+    sent[c].forEach(([, p], i) => {
+      assert.ok(Buffer.isBuffer(got[c][i].data), `connection ${c}, message ${i}: a Buffer`);
+      assert.ok(got[c][i].data.equals(p), `connection ${c}, message ${i} (${p.length} bytes): byte-exact`);
+    });
+  }
+  const all = got[0].concat(got[1]).map((e) => e.data);
+  assert.ok(all.some((a, i) => all.some((b, k) => k !== i && a.buffer === b.buffer)), 'slices share a slab');
+  assert.ok(got[0].some((e) => e.data.length > 32768 && e.data.byteOffset === 0 && e.data.buffer.byteLength === e.data.length), 'past 32 KiB: a Buffer of its own');
+});
