@@ -1,13 +1,20 @@
-"""The connection object of wsengine.asyncio: an asyncio.Protocol that drives the engine.
+"""The connection object of wsengine.asyncio: an asyncio protocol that drives the engine.
 
 One object is both the transport's protocol and the application's connection (as in
-websockets' asyncio implementation): ``data_received`` feeds the engine and queues the
+websockets' asyncio implementation): ``buffer_updated`` / ``data_received`` feed the engine
+and queue the
 messages, ``recv()`` / ``async for`` take them, ``send()`` queues frames. Output is written
 by ``_flush``, run with ``loop.call_soon`` after a read has been dispatched, so that handlers
 woken by the read run first: when a read holds messages and the peer's close frame, the
 answers go out before our close frame (the engine keeps them ahead of it until its output is
 taken). Timers (handshake, keepalive, idle, lifetime, close) are the engine's: one
 ``loop.call_at`` at ``next_timeout()``, on the loop's clock in milliseconds.
+
+Reading: a BufferedProtocol. The transport reads into one buffer shared by the thread's
+connections (reads are synchronous: get_buffer, the read, buffer_updated), and only the bytes
+read are copied out. A plain Protocol gets a fresh bytes object of the transport's maximum
+read size (256 KiB) per read: on Linux an mmap, an mremap and a munmap per read, the largest
+cost of a small round trip.
 
 Flow control: at ``max_queue`` received messages not yet taken by ``recv()``, reading pauses
 (``transport.pause_reading``) and resumes once the queue is down to a quarter; ``send()``
@@ -22,6 +29,7 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections import deque
 from typing import (Any, AsyncIterable, AsyncIterator, Deque, Dict, Iterable, List, Literal, Optional,
@@ -31,6 +39,7 @@ import wsengine
 
 from .exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK, closed_exception
 from .http import Request, Response
+from .waiter import Waiter
 
 __all__ = ["Connection", "Data", "State"]
 
@@ -45,8 +54,21 @@ _BYTES_LIKE = (bytes, bytearray, memoryview)
 
 logger = logging.getLogger("wsengine.asyncio")
 
+#: The size of the read buffer each thread's connections share (asyncio's own read size).
+READ_BUFFER_SIZE = 256 * 1024
+_thread = threading.local()
 
-class Connection(asyncio.Protocol):
+
+def _read_buffer() -> memoryview:
+    """The read buffer of this thread's connections (one per thread: a thread runs one
+    event loop, whose reads never interleave)."""
+    view: Optional[memoryview] = getattr(_thread, "read_buffer", None)
+    if view is None:
+        view = _thread.read_buffer = memoryview(bytearray(READ_BUFFER_SIZE))
+    return view
+
+
+class Connection(asyncio.BufferedProtocol):
     """A WebSocket connection (base of ServerConnection and ClientConnection).
 
     Attributes: ``id`` (a UUID), ``request`` / ``response`` (the opening handshake),
@@ -71,7 +93,7 @@ class Connection(asyncio.Protocol):
         self._messages: Deque[Data] = deque()
         self._fragments: List[bytes] = []
         self._fragment_kind = "binary"
-        self._recv_waiter: Optional[asyncio.Future[None]] = None
+        self._recv_waiter: Optional[Waiter] = None
         self._read_paused = False
         self._write_paused = False
         self._drain_waiter: Optional[asyncio.Future[None]] = None
@@ -88,6 +110,7 @@ class Connection(asyncio.Protocol):
         # until its output holding our close frame is taken.
         self._close_reported = False
         self._lost: asyncio.Future[None] = self._loop.create_future()
+        self._read_buffer = _read_buffer()
 
     # ---------------------------------------------------------------- public API
 
@@ -144,7 +167,7 @@ class Connection(asyncio.Protocol):
                 raise self._closed_error()
             if self._recv_waiter is not None:
                 raise ConcurrencyError("recv() is already running in another coroutine")
-            waiter = self._loop.create_future()
+            waiter = Waiter(self._loop)
             self._recv_waiter = waiter
             try:
                 await waiter
@@ -267,6 +290,12 @@ class Connection(asyncio.Protocol):
         self._engine.handle_timeout(self._now())  # starts the engine's clock
         self._flush()
 
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._read_buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(bytes(self._read_buffer[:nbytes]))
+
     def data_received(self, data: bytes) -> None:
         if self._closed is not None:
             return  # over: input is discarded until the peer's EOF (see _finish)
@@ -318,15 +347,17 @@ class Connection(asyncio.Protocol):
 
     def _dispatch(self, events: List[wsengine.Event]) -> None:
         messages = self._messages
+        # One message alone, outside any task: recv() returns it within this call (see
+        # waiter.py); with more, the answers are batched into one write.
+        now = len(events) == 1 and asyncio.current_task() is None
         for event in events:
             kind = type(event)
             if kind is _TEXT or kind is _BINARY:
-                messages.append(cast(Union[wsengine.TextMessage, wsengine.BinaryMessage], event).data)
+                messages.append(event.data)  # type: ignore[union-attr]
                 waiter = self._recv_waiter
                 if waiter is not None:
                     self._recv_waiter = None
-                    if not waiter.done():
-                        waiter.set_result(None)
+                    waiter.wake(now)
                 if self._max_queue and len(messages) >= self._max_queue and not self._read_paused:
                     self._pause_reading()
             else:
@@ -376,8 +407,7 @@ class Connection(asyncio.Protocol):
         waiter = self._recv_waiter
         if waiter is not None:
             self._recv_waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+            waiter.wake()
         self._wake_drain()
         if self._pings:
             error = self._closed_error()
