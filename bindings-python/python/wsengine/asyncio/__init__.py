@@ -11,7 +11,7 @@ import change.
     async with serve(echo, "127.0.0.1", 8765) as server:
         await server.serve_forever()
 
-Built on asyncio.Protocol (not streams); the engine runs the handshake, framing,
+Built on asyncio.BufferedProtocol (not streams); the engine runs the handshake, framing,
 permessage-deflate and every timer.
 """
 
