@@ -784,7 +784,7 @@ unsafe fn zero_copy(
     args: &[sys::napi_value; 3],
 ) -> Result<Option<sys::napi_value>> {
     let data = unsafe { u8_view(env, args[0], "sendZeroCopy needs a Uint8Array")? };
-    let slab = unsafe { Slab::from_args(env, args[1], args[2])? };
+    let slab = unsafe { OutputSlab::from_args(env, args[1], args[2])? };
     match conn.conn.send_zero_copy(kind, data) {
         // Only the header was queued: the output, taken now, is what precedes `data`.
         Ok(true) => unsafe { js_number(env.raw(), conn.output_into(slab.bytes())).map(Some) },
@@ -803,24 +803,28 @@ unsafe extern "C" fn take_output_to(
 ) -> sys::napi_value {
     unsafe {
         hot_call::<2>(env, info, |env, conn, args| {
-            let slab = Slab::from_args(env, args[0], args[1])?;
+            let slab = OutputSlab::from_args(env, args[0], args[1])?;
             js_number(env.raw(), conn.output_into(slab.bytes())).map(Some)
         })
     }
 }
 
 /// The free part `slab[at..]` of a Uint8Array the JS layer lends for output.
-struct Slab {
+struct OutputSlab {
     ptr: *mut u8,
     len: usize,
 }
 
-impl Slab {
+impl OutputSlab {
     /// From the arguments `slab` (a Uint8Array) and `at` (an offset into it).
     ///
     /// # Safety
     /// As for [`u8_view`].
-    unsafe fn from_args(env: &Env, slab: sys::napi_value, at: sys::napi_value) -> Result<Slab> {
+    unsafe fn from_args(
+        env: &Env,
+        slab: sys::napi_value,
+        at: sys::napi_value,
+    ) -> Result<OutputSlab> {
         let slab = unsafe { u8_view(env, slab, "the output slab must be a Uint8Array")? };
         let mut offset = 0u32;
         let status = unsafe { sys::napi_get_value_uint32(env.raw(), at, &mut offset) };
@@ -828,7 +832,7 @@ impl Slab {
         if status != sys::Status::napi_ok || offset > slab.len() {
             return Err(invalid_input(env, "the output slab offset is out of range"));
         }
-        Ok(Slab {
+        Ok(OutputSlab {
             ptr: unsafe { slab.as_ptr().add(offset).cast_mut() },
             len: slab.len() - offset,
         })
@@ -874,9 +878,8 @@ unsafe fn u8_view<'a>(env: &Env, value: sys::napi_value, what: &str) -> Result<&
     })
 }
 
-/// Runs `f` on the live connection behind `argv[0]` with the other arguments (`ARGS` of
-/// them, `undefined` for those missing); errors and panics become JS exceptions (as
-/// napi-rs's methods report them). Returns `undefined`, or the value `f` gives.
+/// Runs `f` on the live connection behind `argv[0]` with the other arguments (exactly `ARGS`
+/// of them); errors and panics become JS exceptions (as napi-rs's methods report them). Returns `undefined`, or the value `f` gives.
 unsafe fn hot_call<const ARGS: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,

@@ -18,7 +18,7 @@
 //! - rare events (handshake, close, failure) as ready-made objects, and messages of 8 KiB or
 //!   more (binary, and text with `textAsBytes`) that were received straight into their own
 //!   Buffer (`message_buffer` / `text_buffer`), as that Buffer (`T_OWN_TEXT` / `T_OWN_BINARY`),
-//!   or, up to 64 KiB, into a slice of a slab Buffer shared by many messages, as the slab,
+//!   or, up to 32 KiB, into a slice of a slab Buffer shared by many messages, as the slab,
 //!   offset and length (`T_SLAB_TEXT` / `T_SLAB_BINARY`).
 //!
 //! The return value is `undefined`, the string, the Buffer, or an array

@@ -42,12 +42,12 @@ thread_local! {
     static UNPINNED: RefCell<Vec<*const Inner>> = const { RefCell::new(Vec::new()) };
     /// The slab messages are carved from now (one per JS thread; never freed from here: it
     /// lives as long as the Buffers sliced from it, and the reference as long as the thread).
-    static SLAB_NOW: Cell<Option<Slab>> = const { Cell::new(None) };
+    static SLAB_NOW: Cell<Option<ReceiveSlab>> = const { Cell::new(None) };
 }
 
 /// A slab Buffer and how much of it is handed out.
 #[derive(Clone, Copy)]
-struct Slab {
+struct ReceiveSlab {
     reference: sys::napi_ref,
     data: *mut u8,
     used: usize,
@@ -71,7 +71,7 @@ unsafe fn carve(env: sys::napi_env, len: usize) -> Result<(sys::napi_value, *mut
                 // Its slices keep it alive as long as they are used.
                 unsafe { sys::napi_delete_reference(env, old.reference) };
             }
-            Slab {
+            ReceiveSlab {
                 reference,
                 data: data.cast(),
                 used: 0,
@@ -79,7 +79,7 @@ unsafe fn carve(env: sys::napi_env, len: usize) -> Result<(sys::napi_value, *mut
         }
     };
     let at = slab.used;
-    SLAB_NOW.set(Some(Slab {
+    SLAB_NOW.set(Some(ReceiveSlab {
         used: (at + len + 7) & !7,
         ..slab
     }));

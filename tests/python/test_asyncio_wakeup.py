@@ -104,18 +104,8 @@ def test_concurrent_connections_share_the_read_buffer_and_lose_nothing() -> None
             out.append(os.urandom(n) if i % 2 else "é" * (n // 2))
         return out
 
-    async def ours(url: str, messages: List[Any]) -> List[Any]:
-        async with connect(url, max_size=None) as ws:
-            async def send_all() -> None:
-                for m in messages:
-                    await ws.send(m)
-            sender = asyncio.ensure_future(send_all())
-            got = [await ws.recv() for _ in messages]
-            await sender
-            return got
-
-    async def theirs(url: str, messages: List[Any]) -> List[Any]:
-        async with ws_connect(url, max_size=None) as ws:
+    async def echoed(open_client: Any, url: str, messages: List[Any]) -> List[Any]:
+        async with open_client(url, max_size=None) as ws:
             async def send_all() -> None:
                 for m in messages:
                     await ws.send(m)
@@ -128,7 +118,7 @@ def test_concurrent_connections_share_the_read_buffer_and_lose_nothing() -> None
         async with serve(handler, "127.0.0.1", 0, max_size=None) as server:
             url = f"ws://127.0.0.1:{port_of(server)}/"
             a, b = payloads(1), payloads(2)
-            got_a, got_b = await asyncio.gather(ours(url, a), theirs(url, b))
+            got_a, got_b = await asyncio.gather(echoed(connect, url, a), echoed(ws_connect, url, b))
             assert got_a == a
             assert got_b == b
 

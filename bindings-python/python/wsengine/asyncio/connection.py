@@ -2,10 +2,11 @@
 
 One object is both the transport's protocol and the application's connection (as in
 websockets' asyncio implementation): ``buffer_updated`` / ``data_received`` feed the engine
-and queue the
-messages, ``recv()`` / ``async for`` take them, ``send()`` queues frames. Output is written
-by ``_flush``, run with ``loop.call_soon`` after a read has been dispatched, so that handlers
-woken by the read run first: when a read holds messages and the peer's close frame, the
+and queue the messages, ``recv()`` / ``async for`` take them, ``send()`` queues frames. A
+read holding one message resumes the task waiting in ``recv()`` within the read (waiter.py),
+and its answer is written at once. Otherwise output is written by ``_flush``, run with
+``loop.call_soon`` after a read has been dispatched, so that handlers woken by the read run
+first: when a read holds messages and the peer's close frame, the
 answers go out before our close frame (the engine keeps them ahead of it until its output is
 taken). Timers (handshake, keepalive, idle, lifetime, close) are the engine's: one
 ``loop.call_at`` at ``next_timeout()``, on the loop's clock in milliseconds.

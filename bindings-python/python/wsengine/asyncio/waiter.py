@@ -54,8 +54,7 @@ class Waiter:
             raise asyncio.InvalidStateError("result is not ready")
 
     def exception(self) -> Optional[BaseException]:
-        if self._cancelled:
-            raise asyncio.CancelledError()
+        self.result()  # raises as a Future's exception() does: cancelled, or not done
         return None
 
     def add_done_callback(self, fn: _Callback, *, context: Optional[contextvars.Context] = None) -> None:
