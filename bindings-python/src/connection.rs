@@ -89,10 +89,15 @@ impl Connection {
         py: Python<'py>,
         data: &Bound<'py, PyBytes>,
     ) -> PyResult<Bound<'py, PyList>> {
+        self.receive_slice(py, data.as_bytes())
+    }
+
+    /// `receive_lent` for bytes no Python code can reach (a bytes object's, or a read
+    /// buffer of our own).
+    fn receive_slice<'py>(&mut self, py: Python<'py>, input: &[u8]) -> PyResult<Bound<'py, PyList>> {
         if self.poisoned {
             return Err(poisoned_error(py));
         }
-        let input = data.as_bytes();
         let conn = &mut self.conn.0;
         let mut items: Vec<Bound<'py, PyAny>> = Vec::new();
         let mut error: Option<PyErr> = None;
@@ -213,6 +218,22 @@ impl Connection {
         }
     }
 
+    /// Reads once from the connected non-blocking socket `fd` and feeds what it read, as
+    /// receive() does: returns the events ([] when there was nothing to read), or None at end
+    /// of input (then call receive_eof()). OSError when the read fails. The socket stays the
+    /// caller's. Unix only.
+    #[cfg(unix)]
+    fn receive_from<'py>(&mut self, py: Python<'py>, fd: i32) -> PyResult<Option<Bound<'py, PyList>>> {
+        if self.poisoned {
+            return Err(poisoned_error(py));
+        }
+        match socket_io::read_once(fd, |input| self.receive_slice(py, input))? {
+            (socket_io::ReadResult::Data, Some(events)) => events.map(Some),
+            (socket_io::ReadResult::Eof, _) => Ok(None),
+            _ => Ok(Some(PyList::empty(py))),
+        }
+    }
+
     /// The transport reached end of input.
     fn receive_eof(&mut self, py: Python<'_>) -> PyResult<()> {
         self.run(py, |c| c.receive_eof())
@@ -247,6 +268,21 @@ impl Connection {
         })?;
         self.run(py, |c| c.consume_output(len))?;
         Ok(obj)
+    }
+
+    /// Writes the queued output to the connected non-blocking socket `fd`, as much as it
+    /// takes now; returns the number of bytes still queued (0: all written). OSError when the
+    /// write fails. The socket stays the caller's. Unix only.
+    #[cfg(unix)]
+    fn send_to(&mut self, py: Python<'_>, fd: i32) -> PyResult<usize> {
+        if self.poisoned {
+            return Err(poisoned_error(py));
+        }
+        let written = socket_io::write_segments(fd, self.conn.0.output_segments())?;
+        self.run(py, |c| {
+            c.consume_output(written);
+            c.buffered_amount()
+        })
     }
 
     /// Marks n bytes of output_buffers() as written (use with output_buffers(), not with

@@ -17,7 +17,8 @@
 
 // Modules, one job each: `errors` (exception classes), `buffers` (reading Python buffers in
 // place), `events` (event classes and the sink that builds them), `config` (`Config`),
-// `deflate` (`DeflateConfig`), `connection` (the connection classes). The imports below are
+// `deflate` (`DeflateConfig`), `connection` (the connection classes), `socket_io` (reading
+// and writing a socket's descriptor for `receive_from` / `send_to`). The imports below are
 // the ones they share (`use super::*`).
 
 use std::os::raw::{c_char, c_int, c_void};
@@ -36,6 +37,8 @@ mod config;
 mod connection;
 mod errors;
 mod events;
+#[cfg(unix)]
+mod socket_io;
 use buffers::*;
 use config::*;
 use connection::*;

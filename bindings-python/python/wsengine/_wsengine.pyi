@@ -374,6 +374,11 @@ class Connection:
         the connection come first and can still be answered: the replies go out before the
         engine's close frame until data_to_send() (or consume()) takes it.
         Taking events never changes the connection's state."""
+    def receive_from(self, fd: int) -> Optional[List[_Event]]:
+        """Reads once from a connected non-blocking socket (its file descriptor) and feeds
+        what it read, as receive() does: the events ([] when there was nothing to read), or
+        None at end of input (then call receive_eof()). OSError when the read fails. The
+        socket stays the caller's. Unix only."""
     def receive_eof(self) -> None:
         """The transport reached end of input."""
     def events(self) -> List[_Event]:
@@ -381,6 +386,10 @@ class Connection:
         connection's state or output."""
     def data_to_send(self) -> bytes:
         """Takes every queued output byte (b"" when nothing is queued)."""
+    def send_to(self, fd: int) -> int:
+        """Writes the queued output to a connected non-blocking socket (its file descriptor),
+        as much as it takes now; returns the number of bytes still queued (0: all written).
+        OSError when the write fails. The socket stays the caller's. Unix only."""
     def output_buffers(self) -> List[bytes]:
         """The queued output runs, without consuming them; call consume(n) after writing."""
     def consume(self, n: int) -> None:

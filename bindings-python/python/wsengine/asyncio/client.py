@@ -9,13 +9,15 @@ ClientConnection (the opening handshake of a client).
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl as ssl_module
-from typing import Any, Dict, Generator, Optional, Sequence
+from typing import Any, Dict, Generator, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 import wsengine
 
 from .config import DEFAULT, build_config
+from . import transport as transport_module
 from .connection import Connection
 from .exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 from .http import Headers, HeadersLike, Request, Response
@@ -140,7 +142,11 @@ class connect:
         tls: Dict[str, Any] = {}
         if self._ssl is not None:
             tls = {"ssl": self._ssl, "server_hostname": self._server_hostname or self._host}
-        if self._unix:
+        if self._ssl is None and not self._loop_kwargs and transport_module.AVAILABLE:
+            conn = factory()
+            sock = await self._connect_socket(loop)
+            transport_module.SocketTransport(loop, sock, conn, engine).start()
+        elif self._unix:
             _, conn = await loop.create_unix_connection(factory, self._path, **tls, **self._loop_kwargs)
         else:
             _, conn = await loop.create_connection(factory, self._connect_host, self._connect_port, **tls, **self._loop_kwargs)
@@ -148,6 +154,33 @@ class connect:
         await conn._handshake
         self._connection = conn
         return conn
+
+    async def _connect_socket(self, loop: asyncio.AbstractEventLoop) -> socket.socket:
+        """A connected non-blocking socket to the server (each address getaddrinfo gives in
+        turn, as loop.create_connection() tries them), for a SocketTransport."""
+        if self._unix:
+            targets: List[Tuple[int, int, int, Any]] = [(socket.AF_UNIX, socket.SOCK_STREAM, 0, self._path)]
+        else:
+            infos = await loop.getaddrinfo(self._connect_host, self._connect_port, type=socket.SOCK_STREAM)
+            targets = [(family, kind, proto, address) for family, kind, proto, _, address in infos]
+        errors: List[OSError] = []
+        for family, kind, proto, address in targets:
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.setblocking(False)
+                await loop.sock_connect(sock, address)
+                return sock
+            except OSError as exc:
+                sock.close()
+                errors.append(exc)
+            except BaseException:
+                sock.close()
+                raise
+        if not errors:
+            raise OSError(f"getaddrinfo() found no address for {self._connect_host!r}")
+        if len(errors) == 1:
+            raise errors[0]
+        raise OSError(f"Multiple exceptions: {', '.join(str(e) for e in errors)}")
 
     def __await__(self) -> Generator[Any, None, ClientConnection]:
         return self._timed().__await__()

@@ -40,6 +40,7 @@ import wsengine
 
 from .exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK, closed_exception
 from .http import Request, Response
+from .transport import SocketTransport
 from .waiter import Waiter
 
 __all__ = ["Connection", "Data", "State"]
@@ -78,7 +79,7 @@ class Connection(asyncio.BufferedProtocol):
     """
 
     def __init__(self, engine: wsengine.Connection, *, max_queue: Optional[int] = 16,
-                 write_limit: Optional[int] = None) -> None:
+                 write_limit: Union[int, Tuple[int, int], None] = None) -> None:
         self._engine = engine
         self._loop = asyncio.get_running_loop()
         self._transport: Optional[asyncio.Transport] = None
@@ -112,6 +113,7 @@ class Connection(asyncio.BufferedProtocol):
         self._close_reported = False
         self._lost: asyncio.Future[None] = self._loop.create_future()
         self._read_buffer = _read_buffer()
+        self._native = False  # the transport is a SocketTransport
 
     # ---------------------------------------------------------------- public API
 
@@ -276,6 +278,13 @@ class Connection(asyncio.BufferedProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
+        if isinstance(transport, SocketTransport):
+            self._native = True
+            self._write_out = transport.write_output  # type: ignore[method-assign]
+        if self._write_limit is not None:
+            limit = self._write_limit
+            high, low = limit if isinstance(limit, tuple) else (limit, None)
+            self._transport.set_write_buffer_limits(high, low)
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             try:
@@ -300,8 +309,11 @@ class Connection(asyncio.BufferedProtocol):
     def data_received(self, data: bytes) -> None:
         if self._closed is not None:
             return  # over: input is discarded until the peer's EOF (see _finish)
+        self.events_received(self._engine.receive(data))
+
+    def events_received(self, events: List[wsengine.Event]) -> None:
+        """The events of one read (SocketTransport reads into the engine itself)."""
         engine = self._engine
-        events = engine.receive(data)
         if events:
             self._dispatch(events)
         # Output (an automatic pong, a close frame) is written once the handlers woken by
@@ -427,11 +439,8 @@ class Connection(asyncio.BufferedProtocol):
         messages go out in one write, and before a close frame that came with them. Now, too,
         if the engine holds more than its high-water mark."""
         if not self._messages and not self._closing:
-            transport = self._transport
-            if transport is not None and not self._lingering:
-                out = self._engine.data_to_send()
-                if out:
-                    transport.write(out)
+            if self._transport is not None and not self._lingering:
+                self._write_out()
         elif not self._engine.is_writable:
             self._flush()
         elif self._flush_handle is None:
@@ -446,9 +455,10 @@ class Connection(asyncio.BufferedProtocol):
         transport = self._transport
         if transport is None or self._lingering:
             return
-        out = self._engine.data_to_send()
-        if out and not transport.is_closing():
-            transport.write(out)
+        if not transport.is_closing():
+            self._write_out()
+        elif not self._native:
+            self._engine.data_to_send()  # taken: the transport writes nothing more
         if self._closed is not None:
             self._finish()
             return
@@ -460,6 +470,13 @@ class Connection(asyncio.BufferedProtocol):
             # One millisecond later: the loop may fire a timer a hair early, and the engine
             # counts whole milliseconds.
             self._timer = self._loop.call_at((deadline + 1) / 1000, self._on_timer)
+
+    def _write_out(self) -> None:
+        """Hands the engine's output to the transport (SocketTransport, which writes the
+        engine's output itself, replaces this with its write_output)."""
+        out = self._engine.data_to_send()
+        if out:
+            cast(asyncio.Transport, self._transport).write(out)
 
     def _on_timer(self) -> None:
         self._timer = None

@@ -1,0 +1,266 @@
+"""A transport whose reads and writes the engine does itself, over a connected socket.
+
+asyncio's socket transport reads in Python (``get_buffer``, ``recv_into``,
+``buffer_updated``), and the protocol then copies the bytes read and hands them to the engine;
+writing takes the engine's output as a bytes object and passes it through the transport's
+``write``. Here the loop only reports readiness (``add_reader`` / ``add_writer``) and the
+engine reads from and writes to the socket's descriptor in one native call each
+(``Connection.receive_from`` / ``send_to``): per round trip, a few Python calls and two
+copies fewer. It serves plain TCP and Unix sockets on Unix; TLS goes through asyncio's SSL
+transport.
+
+The engine's output queue is the transport's write buffer: ``get_write_buffer_size()`` is
+the engine's ``buffered_amount``, and the protocol's ``pause_writing`` / ``resume_writing``
+follow it against the usual high- and low-water marks (64 KiB and a quarter of it by default).
+Everything else is asyncio's transport contract: ``connection_made`` first,
+``eof_received`` at the peer's EOF (the transport closes unless it returns true),
+``connection_lost`` last, on the loop's next iteration; ``close()`` writes what is queued
+first, ``abort()`` does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from typing import Any, Dict, Optional, Protocol, Tuple
+
+import wsengine
+
+__all__ = ["SocketTransport", "AVAILABLE"]
+
+logger = logging.getLogger("wsengine.asyncio")
+
+#: Whether this build can read and write sockets itself (Unix builds).
+AVAILABLE = hasattr(wsengine.Connection, "receive_from")
+
+_HIGH_WATER = 64 * 1024
+
+
+class EngineProtocol(Protocol):
+    """What the transport calls on its protocol (wsengine.asyncio's Connection)."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None: ...
+    def events_received(self, events: Any) -> None: ...
+    def eof_received(self) -> Optional[bool]: ...
+    def connection_lost(self, exc: Optional[Exception]) -> None: ...
+    def pause_writing(self) -> None: ...
+    def resume_writing(self) -> None: ...
+
+
+class SocketTransport(asyncio.Transport):
+    """The transport of one connection over a connected non-blocking socket, which it owns
+    (it closes it once the connection is lost)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket,
+                 protocol: EngineProtocol, engine: wsengine.Connection) -> None:
+        extra: Dict[str, Any] = {"socket": sock}
+        for key, get in (("peername", sock.getpeername), ("sockname", sock.getsockname)):
+            try:
+                extra[key] = get()
+            except OSError:
+                extra[key] = None
+        super().__init__(extra)
+        self._loop = loop
+        self._sock = sock
+        self._fd = sock.fileno()
+        self._protocol = protocol
+        self._engine = engine
+        self._reading = False  # the reader is registered
+        self._read_paused = False
+        self._writing = False  # the writer is registered: output waits for the socket
+        self._closing = False
+        self._lost = False  # connection_lost is scheduled
+        self._eof_pending = False  # write_eof() waits for the output to drain
+        self._high, self._low = _HIGH_WATER, _HIGH_WATER // 4
+        self._protocol_paused = False
+
+    def start(self) -> None:
+        """Tells the protocol it is connected, then starts reading."""
+        self._protocol.connection_made(self)
+        if not self._closing and not self._read_paused:
+            self._add_reader()
+
+    # ---------------------------------------------------------------- reading
+
+    def _on_readable(self) -> None:
+        try:
+            events = self._engine.receive_from(self._fd)
+        except OSError as exc:
+            self._fatal(exc)
+            return
+        try:
+            if events is None:
+                self._remove_reader()
+                if not self._protocol.eof_received():
+                    self.close()
+            else:
+                self._protocol.events_received(events)
+        except Exception as exc:
+            self._fatal(exc, "protocol callback failed")
+
+    def is_reading(self) -> bool:
+        return self._reading
+
+    def pause_reading(self) -> None:
+        if self._closing or self._read_paused:
+            return
+        self._read_paused = True
+        self._remove_reader()
+
+    def resume_reading(self) -> None:
+        if self._closing or not self._read_paused:
+            return
+        self._read_paused = False
+        self._add_reader()
+
+    def _add_reader(self) -> None:
+        if not self._reading:
+            self._reading = True
+            self._loop.add_reader(self._fd, self._on_readable)
+
+    def _remove_reader(self) -> None:
+        if self._reading:
+            self._reading = False
+            self._loop.remove_reader(self._fd)
+
+    # ---------------------------------------------------------------- writing
+
+    def write_output(self) -> None:
+        """Writes the engine's queued output, as much as the socket takes now; the rest when
+        the socket is writable again."""
+        if self._writing or self._lost:
+            if self._writing:
+                self._check_pause(self._engine.buffered_amount)
+            return
+        try:
+            left = self._engine.send_to(self._fd)
+        except OSError as exc:
+            self._fatal(exc)
+            return
+        if left:
+            self._writing = True
+            self._loop.add_writer(self._fd, self._on_writable)
+            self._check_pause(left)
+
+    def _on_writable(self) -> None:
+        try:
+            left = self._engine.send_to(self._fd)
+        except OSError as exc:
+            self._fatal(exc)
+            return
+        if self._protocol_paused and left <= self._low:
+            self._protocol_paused = False
+            try:
+                self._protocol.resume_writing()
+            except Exception as exc:
+                self._fatal(exc, "protocol.resume_writing() failed")
+                return
+        if left:
+            return
+        self._writing = False
+        self._loop.remove_writer(self._fd)
+        if self._closing:
+            self._schedule_lost(None)
+        elif self._eof_pending:
+            self._shutdown_write()
+
+    def _check_pause(self, size: int) -> None:
+        if not self._protocol_paused and size > self._high:
+            self._protocol_paused = True
+            try:
+                self._protocol.pause_writing()
+            except Exception as exc:
+                self._fatal(exc, "protocol.pause_writing() failed")
+
+    def write(self, data: Any) -> None:
+        raise RuntimeError("this transport writes the engine's output (write_output()); "
+                           "send through the connection")
+
+    def get_write_buffer_size(self) -> int:
+        return self._engine.buffered_amount
+
+    def get_write_buffer_limits(self) -> Tuple[int, int]:
+        return self._low, self._high
+
+    def set_write_buffer_limits(self, high: Optional[int] = None, low: Optional[int] = None) -> None:
+        if high is None:
+            high = _HIGH_WATER if low is None else 4 * low
+        if low is None:
+            low = high // 4
+        if not high >= low >= 0:
+            raise ValueError(f"high ({high!r}) must be >= low ({low!r}) must be >= 0")
+        self._high, self._low = high, low
+        self._check_pause(self._engine.buffered_amount)
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        if self._closing or self._eof_pending:
+            return
+        self._eof_pending = True
+        if not self._writing:
+            self._shutdown_write()
+
+    def _shutdown_write(self) -> None:
+        try:
+            self._sock.shutdown(socket.SHUT_WR)
+        except OSError as exc:
+            self._fatal(exc)
+
+    # ---------------------------------------------------------------- closing
+
+    def is_closing(self) -> bool:
+        return self._closing
+
+    def close(self) -> None:
+        """Stops reading; the connection is lost once the queued output is written."""
+        if self._closing:
+            return
+        self._closing = True
+        self._remove_reader()
+        if not self._writing:
+            self._schedule_lost(None)
+
+    def abort(self) -> None:
+        self._force_close(None)
+
+    def _fatal(self, exc: BaseException, message: str = "fatal error on transport") -> None:
+        if isinstance(exc, OSError):
+            logger.debug("%r: %s", self, exc)
+        else:
+            self._loop.call_exception_handler({"message": message, "exception": exc,
+                                               "transport": self, "protocol": self._protocol})
+        self._force_close(exc if isinstance(exc, Exception) else None)
+
+    def _force_close(self, exc: Optional[Exception]) -> None:
+        if self._lost:
+            return
+        self._closing = True
+        self._remove_reader()
+        if self._writing:
+            self._writing = False
+            self._loop.remove_writer(self._fd)
+        self._schedule_lost(exc)
+
+    def _schedule_lost(self, exc: Optional[Exception]) -> None:
+        if not self._lost:
+            self._lost = True
+            self._loop.call_soon(self._call_connection_lost, exc)
+
+    def _call_connection_lost(self, exc: Optional[Exception]) -> None:
+        try:
+            self._protocol.connection_lost(exc)
+        finally:
+            self._sock.close()
+
+    def get_protocol(self) -> Any:
+        return self._protocol
+
+    def set_protocol(self, protocol: Any) -> None:
+        self._protocol = protocol
+
+    def __repr__(self) -> str:
+        state = "closing" if self._closing else "open"
+        return f"<SocketTransport fd={self._fd} {state}>"

@@ -1,0 +1,208 @@
+"""wsengine.asyncio's own socket transport (SocketTransport: the engine reads from and writes
+to the socket itself), which a ws:// client uses, against `websockets` servers over
+127.0.0.1: messages of every size both ways (partial writes included), flow control against a
+server that stops reading (bounded memory, nothing lost), write_limit, a dropped connection,
+a refused one. wss:// keeps asyncio's TLS transport."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+from typing import Any, List
+
+import pytest
+from websockets.asyncio.server import ServerConnection as WsServerConnection
+from websockets.asyncio.server import serve as ws_serve
+
+from wsengine.asyncio import ConnectionClosedError, ConnectionClosedOK, connect, serve
+from wsengine.asyncio.transport import AVAILABLE, SocketTransport
+
+
+def test_unix_builds_do_their_own_socket_io() -> None:
+    assert AVAILABLE
+
+TIMEOUT = 30.0
+MESSAGE = 64 * 1024
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, 3 * TIMEOUT))
+
+
+def url_of(server: Any) -> str:
+    return f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+
+
+async def echo(ws: WsServerConnection) -> None:
+    async for message in ws:
+        await ws.send(message)
+
+
+def test_plain_client_exchanges_every_size_through_its_own_transport() -> None:
+    sizes = [0, 1, 125, 126, 65535, 65536, 1 << 20, 8 << 20]
+
+    async def main() -> int:
+        async with ws_serve(echo, "127.0.0.1", 0, max_size=None, compression=None) as server:
+            async with connect(url_of(server), max_size=None, compression=None) as ws:
+                assert isinstance(ws.transport, SocketTransport)
+                for size in sizes:
+                    payload = os.urandom(size)
+                    await ws.send(payload)  # 8 MiB: written in parts, as the socket takes it
+                    assert await asyncio.wait_for(ws.recv(), TIMEOUT) == payload
+                    await ws.send(payload.hex()[:size])
+                    assert await asyncio.wait_for(ws.recv(), TIMEOUT) == payload.hex()[:size]
+                # A burst: every answer, in order.
+                for i in range(500):
+                    await ws.send(f"m{i}")
+                assert [await ws.recv() for _ in range(500)] == [f"m{i}" for i in range(500)]
+                await ws.close(4001, "bye")
+                assert ws.close_code == 4001
+            return len(sizes)
+
+    assert run(main()) == len(sizes)
+
+
+def test_server_that_stops_reading_blocks_send_and_bounds_memory() -> None:
+    """The client sends 64 KiB messages as fast as send() lets it to a websockets server whose
+    handler does not read: send() blocks once the engine's output (the transport's buffer) is
+    above the high-water mark, so the client holds at most that plus one message. Then the
+    server reads everything: every message arrives, in order."""
+    release = asyncio.Event()
+    received: List[int] = []
+    held: List[int] = []
+
+    async def handler(ws: WsServerConnection) -> None:
+        await release.wait()
+        async for message in ws:
+            assert isinstance(message, bytes)
+            if message == b"end":
+                await ws.send(str(len(received)))
+                continue
+            received.append(int.from_bytes(message[:4], "big"))
+
+    async def main() -> None:
+        nonlocal release
+        release = asyncio.Event()
+        async with ws_serve(handler, "127.0.0.1", 0, max_size=None, max_queue=1, compression=None) as server:
+            async with connect(url_of(server), max_size=None, compression=None) as ws:
+                assert isinstance(ws.transport, SocketTransport)
+                sent = 0
+                stop = False
+
+                async def flood() -> None:
+                    nonlocal sent
+                    while not stop:
+                        await ws.send(sent.to_bytes(4, "big") * (MESSAGE // 4))
+                        sent += 1
+                    await ws.send(b"end")
+
+                task = asyncio.create_task(flood())
+                last, same = -1, 0
+                while same < 5:  # until the sender stalls
+                    await asyncio.sleep(0.1)
+                    same = same + 1 if sent == last else 0
+                    last = sent
+                assert ws._write_paused
+                held.append(ws.engine.buffered_amount)
+                assert ws.transport.get_write_buffer_size() == ws.engine.buffered_amount
+                # The transport's high-water mark (64 KiB) plus one message.
+                assert ws.engine.buffered_amount <= 64 * 1024 + MESSAGE + 16
+                stop = True
+                release.set()
+                await asyncio.wait_for(task, TIMEOUT)
+                assert await asyncio.wait_for(ws.recv(), TIMEOUT) == str(sent)
+        assert received == list(range(sent))
+
+    run(main())
+    print(f"\nnever-reading server: the client held {held[0] / 1024:.0f} KiB of output (send() blocked)")
+
+
+def test_write_limit_sets_the_transports_marks() -> None:
+    async def handler(ws: Any) -> None:
+        await ws.wait_closed()
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0, write_limit=(8192, 1024)) as server:
+            async with connect(url_of(server), write_limit=4096) as ws:
+                assert ws.transport is not None
+                assert ws.transport.get_write_buffer_limits() == (1024, 4096)
+                await asyncio.sleep(0.05)
+                conn = next(iter(server.connections))
+                assert conn.transport is not None
+                assert conn.transport.get_write_buffer_limits() == (1024, 8192)
+
+    run(main())
+
+
+def test_dropped_connection_is_an_unclean_close() -> None:
+    async def handler(ws: WsServerConnection) -> None:
+        await ws.send("last")
+        ws.transport.abort()
+
+    async def main() -> None:
+        async with ws_serve(handler, "127.0.0.1", 0) as server:
+            async with connect(url_of(server)) as ws:
+                assert await ws.recv() == "last"
+                with pytest.raises(ConnectionClosedError) as info:
+                    await asyncio.wait_for(ws.recv(), TIMEOUT)
+                assert info.value.code == 1006
+                assert ws.close_code == 1006
+                with pytest.raises(ConnectionClosedError):
+                    await ws.send("after")
+
+    run(main())
+
+
+def test_clean_close_by_the_server_ends_iteration() -> None:
+    async def handler(ws: WsServerConnection) -> None:
+        await ws.send("one")
+        await ws.close(1000, "done")
+
+    async def main() -> List[Any]:
+        async with ws_serve(handler, "127.0.0.1", 0) as server:
+            async with connect(url_of(server)) as ws:
+                got = [m async for m in ws]
+                with pytest.raises(ConnectionClosedOK):
+                    await ws.recv()
+                return [got, ws.close_code, ws.close_reason]
+
+    assert run(main()) == [["one"], 1000, "done"]
+
+
+def test_refused_connection_raises_oserror() -> None:
+    async def main() -> None:
+        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        server.close()
+        await server.wait_closed()
+        with pytest.raises(ConnectionRefusedError):
+            await connect(f"ws://127.0.0.1:{port}/")
+
+    run(main())
+
+
+def test_tls_client_keeps_asyncios_transport(tls_contexts: Any) -> None:
+    server_context, client_context = tls_contexts
+
+    async def main() -> None:
+        async with ws_serve(echo, "127.0.0.1", 0, ssl=server_context) as server:
+            port = server.sockets[0].getsockname()[1]
+            async with connect(f"wss://127.0.0.1:{port}/", ssl=client_context) as ws:
+                assert not isinstance(ws.transport, SocketTransport)
+                await ws.send("over tls")
+                assert await ws.recv() == "over tls"
+
+    run(main())
+
+
+@pytest.fixture
+def tls_contexts() -> Any:
+    import trustme
+
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    ca.configure_trust(client_context)
+    return server_context, client_context
