@@ -94,7 +94,11 @@ impl Connection {
 
     /// `receive_lent` for bytes no Python code can reach (a bytes object's, or a read
     /// buffer of our own).
-    fn receive_slice<'py>(&mut self, py: Python<'py>, input: &[u8]) -> PyResult<Bound<'py, PyList>> {
+    fn receive_slice<'py>(
+        &mut self,
+        py: Python<'py>,
+        input: &[u8],
+    ) -> PyResult<Bound<'py, PyList>> {
         if self.poisoned {
             return Err(poisoned_error(py));
         }
@@ -223,7 +227,11 @@ impl Connection {
     /// of input (then call receive_eof()). OSError when the read fails. The socket stays the
     /// caller's. Unix only.
     #[cfg(unix)]
-    fn receive_from<'py>(&mut self, py: Python<'py>, fd: i32) -> PyResult<Option<Bound<'py, PyList>>> {
+    fn receive_from<'py>(
+        &mut self,
+        py: Python<'py>,
+        fd: i32,
+    ) -> PyResult<Option<Bound<'py, PyList>>> {
         if self.poisoned {
             return Err(poisoned_error(py));
         }

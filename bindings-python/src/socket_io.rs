@@ -40,7 +40,10 @@ pub(crate) enum ReadResult {
 
 /// Reads once from `fd` into the thread's read buffer and calls `f` with the bytes read.
 /// Interrupted reads are retried; other errors are returned.
-pub(crate) fn read_once<R>(fd: RawFd, f: impl FnOnce(&[u8]) -> R) -> io::Result<(ReadResult, Option<R>)> {
+pub(crate) fn read_once<R>(
+    fd: RawFd,
+    f: impl FnOnce(&[u8]) -> R,
+) -> io::Result<(ReadResult, Option<R>)> {
     READ_BUFFER.with(|cell| {
         // A read started while this thread's buffer is lent (from code run while building
         // the events of another read) gets a buffer of its own.
@@ -62,7 +65,9 @@ pub(crate) fn read_once<R>(fd: RawFd, f: impl FnOnce(&[u8]) -> R) -> io::Result<
                 Ok(0) => return Ok((ReadResult::Eof, None)),
                 Ok(n) => return Ok((ReadResult::Data, Some(f(&buf[..n])))),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok((ReadResult::WouldBlock, None)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok((ReadResult::WouldBlock, None))
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -72,7 +77,10 @@ pub(crate) fn read_once<R>(fd: RawFd, f: impl FnOnce(&[u8]) -> R) -> io::Result<
 /// Writes `segments` to `fd` in order until the socket takes no more; returns the number of
 /// bytes written. Interrupted writes are retried; EAGAIN ends the write; other errors are
 /// returned (with the count written before them lost to the caller: the connection is over).
-pub(crate) fn write_segments<'a>(fd: RawFd, segments: impl Iterator<Item = &'a [u8]>) -> io::Result<usize> {
+pub(crate) fn write_segments<'a>(
+    fd: RawFd,
+    segments: impl Iterator<Item = &'a [u8]>,
+) -> io::Result<usize> {
     let mut sock = borrowed(fd);
     let mut written = 0;
     for seg in segments {
