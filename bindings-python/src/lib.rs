@@ -18,7 +18,8 @@
 // Modules, one job each: `errors` (exception classes), `buffers` (reading Python buffers in
 // place), `events` (event classes and the sink that builds them), `config` (`Config`),
 // `deflate` (`DeflateConfig`), `connection` (the connection classes), `socket_io` (reading
-// and writing a socket's descriptor for `receive_from` / `send_to`). The imports below are
+// and writing a socket's descriptor for `receive_from` / `send_to`), `waiter` (the native
+// future wsengine.asyncio's recv() waits on). The imports below are
 // the ones they share (`use super::*`).
 
 use std::os::raw::{c_char, c_int, c_void};
@@ -39,6 +40,7 @@ mod errors;
 mod events;
 #[cfg(unix)]
 mod socket_io;
+mod waiter;
 use buffers::*;
 use config::*;
 use connection::*;
@@ -80,5 +82,6 @@ fn _wsengine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Closed>()?;
     m.add_class::<Writable>()?;
     m.add_class::<CloseInfo>()?;
+    m.add_class::<waiter::Waiter>()?;
     Ok(())
 }

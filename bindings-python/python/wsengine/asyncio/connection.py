@@ -218,7 +218,10 @@ class Connection(asyncio.BufferedProtocol):
                 raise TypeError(f"send() takes str, bytes or an iterable of them, not {type(message).__name__}")
         except wsengine.ApplicationError as exc:
             raise self._send_error(exc) from None
-        self._after_send()
+        if not self._messages and not self._closing and self._transport is not None and not self._lingering:
+            self._write_out()  # _after_send()'s first case, inline: the path of every round trip
+        else:
+            self._after_send()
         if self._write_paused:
             await self._drain()
 
@@ -309,24 +312,10 @@ class Connection(asyncio.BufferedProtocol):
     def data_received(self, data: bytes) -> None:
         if self._closed is not None:
             return  # over: input is discarded until the peer's EOF (see _finish)
-        self.events_received(self._engine.receive(data))
-
-    def events_received(self, events: List[wsengine.Event]) -> None:
-        """The events of one read (SocketTransport reads into the engine itself)."""
-        engine = self._engine
-        if events:
-            self._dispatch(events)
-        # Output (an automatic pong, a close frame) is written once the handlers woken by
-        # this read have run; so is a deadline moved earlier (a close or failure found behind
-        # messages is left for the next call, with next_timeout() due at once). Messages
-        # alone need neither: a round trip then costs no extra loop iteration.
-        if self._flush_handle is None:
-            if engine.buffered_amount or self._closing:
-                self._flush_handle = self._loop.call_soon(self._flush)
-            else:
-                deadline = engine.next_timeout()
-                if deadline is not None and (self._timer_at is None or deadline < self._timer_at):
-                    self._flush_handle = self._loop.call_soon(self._flush)
+        events = self._engine.receive(data)
+        # One message alone, outside any task (a transport's read callback): recv() returns
+        # it within this call (see waiter.py).
+        self._dispatch(events, len(events) == 1 and asyncio.current_task() is None, True)
 
     def eof_received(self) -> Optional[bool]:
         if self._closed is None:
@@ -358,11 +347,15 @@ class Connection(asyncio.BufferedProtocol):
 
     # ---------------------------------------------------------------- engine events
 
-    def _dispatch(self, events: List[wsengine.Event]) -> None:
+    def _dispatch(self, events: List[wsengine.Event], now: bool = False, read: bool = False) -> None:
+        """Queues the messages and handles the other events. ``now``: the waiting recv()
+        returns within this call (one message, no task running: see waiter.py); otherwise on
+        the loop's next iteration, so that the answers to a burst are batched into one write.
+        ``read``: the events of one read (SocketTransport calls this with what the engine
+        read from the socket itself, in a loop callback)."""
         messages = self._messages
-        # One message alone, outside any task: recv() returns it within this call (see
-        # waiter.py); with more, the answers are batched into one write.
-        now = len(events) == 1 and asyncio.current_task() is None
+        if now and len(events) != 1:
+            now = False
         for event in events:
             kind = type(event)
             if kind is _TEXT or kind is _BINARY:
@@ -375,6 +368,18 @@ class Connection(asyncio.BufferedProtocol):
                     self._pause_reading()
             else:
                 self._on_event(event)
+        # After a read, output (an automatic pong, a close frame) is written once the handlers
+        # woken by it have run; so is a deadline moved earlier (a close or failure found
+        # behind messages is left for the next call, with next_timeout() due at once).
+        # Messages alone need neither: a round trip then costs no extra loop iteration.
+        if read and self._flush_handle is None:
+            engine = self._engine
+            if engine.buffered_amount or self._closing:
+                self._flush_handle = self._loop.call_soon(self._flush)
+            else:
+                deadline = engine.next_timeout()
+                if deadline is not None and (self._timer_at is None or deadline < self._timer_at):
+                    self._flush_handle = self._loop.call_soon(self._flush)
 
     def _on_event(self, event: wsengine.Event) -> None:
         """Every event but whole messages. Subclasses handle the handshake's events first."""

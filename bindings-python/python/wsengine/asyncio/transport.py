@@ -41,7 +41,7 @@ class EngineProtocol(Protocol):
     """What the transport calls on its protocol (wsengine.asyncio's Connection)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None: ...
-    def events_received(self, events: Any) -> None: ...
+    def _dispatch(self, events: Any, now: bool, read: bool) -> None: ...
     def eof_received(self) -> Optional[bool]: ...
     def connection_lost(self, exc: Optional[Exception]) -> None: ...
     def pause_writing(self) -> None: ...
@@ -65,6 +65,7 @@ class SocketTransport(asyncio.Transport):
         self._sock = sock
         self._fd = sock.fileno()
         self._protocol = protocol
+        self._dispatch = protocol._dispatch  # the events of a read go straight to the protocol
         self._engine = engine
         self._reading = False  # the reader is registered
         self._read_paused = False
@@ -95,7 +96,7 @@ class SocketTransport(asyncio.Transport):
                 if not self._protocol.eof_received():
                     self.close()
             else:
-                self._protocol.events_received(events)
+                self._dispatch(events, True, True)
         except Exception as exc:
             self._fatal(exc, "protocol callback failed")
 
@@ -260,6 +261,7 @@ class SocketTransport(asyncio.Transport):
 
     def set_protocol(self, protocol: Any) -> None:
         self._protocol = protocol
+        self._dispatch = protocol._dispatch
 
     def __repr__(self) -> str:
         state = "closing" if self._closing else "open"
