@@ -164,7 +164,7 @@ def main() -> int:
     print(f"{total} sequence-numbered messages each way, every echo complete and in order, in {r['exchanged_s']:.1f} s; "
           f"every connection closed with 1000")
     print(f"server memory: {r['base_mib']:.1f} MiB listening, {r['idle_mib']:.1f} MiB with every connection idle: "
-          f"{r['per_conn_bytes'] / 1024:.1f} KiB per idle connection (Python objects, asyncio transport, kernel-side "
+          f"{r['per_conn_bytes'] / 1024:.1f} KiB per idle connection (Python objects, transport, kernel-side "
           f"socket buffers not included)")
     return 0
 

@@ -206,3 +206,56 @@ def tls_contexts() -> Any:
     client_context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     ca.configure_trust(client_context)
     return server_context, client_context
+
+
+def test_server_connections_use_it_and_close_stops_accepting() -> None:
+    """serve() without TLS accepts on its own (SocketListener) and gives each connection a
+    SocketTransport; a websockets client exchanges large and small messages with it; after
+    close() the port refuses connections."""
+    from websockets.asyncio.client import connect as ws_connect
+
+    kinds: List[str] = []
+
+    async def handler(ws: Any) -> None:
+        kinds.append(type(ws.transport).__name__)
+        async for message in ws:
+            await ws.send(message)
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0, max_size=None, compression=None) as server:
+            url = url_of(server)
+            assert server.is_serving()
+            for _ in range(3):
+                async with ws_connect(url, max_size=None, compression=None) as ws:
+                    for size in (0, 125, 70_000, 8 << 20):
+                        payload = os.urandom(size)
+                        await ws.send(payload)
+                        assert await asyncio.wait_for(ws.recv(), TIMEOUT) == payload
+        assert not server.is_serving()
+        with pytest.raises(OSError):
+            await asyncio.open_connection("127.0.0.1", int(url.rsplit(":", 1)[1].strip("/")))
+
+    run(main())
+    assert kinds == ["SocketTransport"] * 3
+
+
+def test_unix_socket_server_and_client(tmp_path: Any) -> None:
+    path = str(tmp_path / "ws.sock")
+
+    async def handler(ws: Any) -> None:
+        assert isinstance(ws.transport, SocketTransport)
+        async for message in ws:
+            await ws.send(message)
+
+    async def main() -> List[Any]:
+        from wsengine.asyncio import unix_connect, unix_serve
+
+        async with unix_serve(handler, path):
+            async with unix_connect(path) as ws:
+                assert isinstance(ws.transport, SocketTransport)
+                await ws.send("over a unix socket")
+                big = os.urandom(300_000)
+                await ws.send(big)
+                return [await ws.recv(), await ws.recv() == big]
+
+    assert run(main()) == ["over a unix socket", True]

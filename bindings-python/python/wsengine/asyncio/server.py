@@ -20,6 +20,7 @@ from typing import (Any, Awaitable, Callable, Dict, Generator, List, Optional, S
 
 import wsengine
 
+from . import transport as transport_module
 from .config import DEFAULT, build_config
 from .connection import Connection
 from .exceptions import ConnectionClosed
@@ -320,11 +321,20 @@ class serve:
         def factory() -> ServerConnection:
             return ServerConnection(server)
 
+        # Plain TCP and Unix sockets get the engine's own socket I/O (transport.py): asyncio
+        # binds the sockets, SocketListener accepts. TLS goes through asyncio's transports.
+        native = self._ssl is None and transport_module.AVAILABLE and self._loop_kwargs.get("start_serving", True)
+        kwargs = dict(self._loop_kwargs, start_serving=False) if native else self._loop_kwargs
         if self._unix:
-            listener = await loop.create_unix_server(factory, self._path, ssl=self._ssl, **self._loop_kwargs)
+            listener = await loop.create_unix_server(factory, self._path, ssl=self._ssl, **kwargs)
         else:
-            listener = await loop.create_server(factory, self._host, self._port, ssl=self._ssl, **self._loop_kwargs)
-        server._wrap(listener)
+            listener = await loop.create_server(factory, self._host, self._port, ssl=self._ssl, **kwargs)
+        if native:
+            accepting = transport_module.SocketListener(loop, listener, factory, self._loop_kwargs.get("backlog", 100))
+            accepting.start()
+            server._wrap(cast(asyncio.AbstractServer, accepting))
+        else:
+            server._wrap(listener)
         return server
 
     def __await__(self) -> Generator[Any, None, Server]:

@@ -16,18 +16,23 @@ Everything else is asyncio's transport contract: ``connection_made`` first,
 ``eof_received`` at the peer's EOF (the transport closes unless it returns true),
 ``connection_lost`` last, on the loop's next iteration; ``close()`` writes what is queued
 first, ``abort()`` does not.
+
+A server's connections get one too: SocketListener accepts on the sockets of an asyncio
+Server created with ``start_serving=False`` (so every ``create_server`` option still applies)
+and hands each accepted socket to a new SocketTransport.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import socket
-from typing import Any, Dict, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 import wsengine
 
-__all__ = ["SocketTransport", "AVAILABLE"]
+__all__ = ["SocketTransport", "SocketListener", "AVAILABLE"]
 
 logger = logging.getLogger("wsengine.asyncio")
 
@@ -266,3 +271,68 @@ class SocketTransport(asyncio.Transport):
     def __repr__(self) -> str:
         state = "closing" if self._closing else "open"
         return f"<SocketTransport fd={self._fd} {state}>"
+
+
+class SocketListener:
+    """Accepts connections on the (bound, not yet serving) sockets of an asyncio Server and
+    gives each one a SocketTransport and a protocol from ``factory``. Has what
+    wsengine.asyncio's Server uses of an asyncio Server: ``sockets``, ``is_serving()``,
+    ``close()``."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, server: asyncio.AbstractServer,
+                 factory: Callable[[], Any], backlog: int = 100) -> None:
+        self._loop = loop
+        self._server = server
+        self._factory = factory
+        self._backlog = backlog
+        self._listening: List[socket.socket] = []
+
+    def start(self) -> None:
+        """Listens on every socket of the server and starts accepting."""
+        for bound in getattr(self._server, "sockets", ()) or ():
+            sock = bound.dup()  # ours to accept on (and close); the server closes its own
+            sock.setblocking(False)
+            sock.listen(self._backlog)
+            self._listening.append(sock)
+            self._loop.add_reader(sock.fileno(), self._accept, sock)
+
+    @property
+    def sockets(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self._server, "sockets", ()) or ())
+
+    def is_serving(self) -> bool:
+        return bool(self._listening)
+
+    def close(self) -> None:
+        """Stops accepting and closes the listening sockets (connections stay open)."""
+        for sock in self._listening:
+            self._loop.remove_reader(sock.fileno())
+            sock.close()
+        self._listening = []
+        self._server.close()
+
+    def _accept(self, sock: socket.socket) -> None:
+        for _ in range(self._backlog):  # as asyncio: at most a backlog's worth per wake-up
+            try:
+                conn, _ = sock.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    raise
+                # Out of descriptors or memory: pause accepting for a second, as asyncio does.
+                logger.error("accepting a connection failed (%s); retrying in 1 s", exc)
+                self._loop.remove_reader(sock.fileno())
+                self._loop.call_later(1.0, self._resume, sock)
+                return
+            try:
+                conn.setblocking(False)
+                protocol = self._factory()
+                SocketTransport(self._loop, conn, protocol, protocol.engine).start()
+            except Exception:
+                logger.error("setting up an accepted connection failed", exc_info=True)
+                conn.close()
+
+    def _resume(self, sock: socket.socket) -> None:
+        if sock in self._listening:
+            self._loop.add_reader(sock.fileno(), self._accept, sock)
