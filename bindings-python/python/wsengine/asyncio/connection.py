@@ -380,7 +380,10 @@ class Connection(asyncio.BufferedProtocol):
                 self._flush_handle = self._loop.call_soon(self._flush)
             else:
                 deadline = engine.next_timeout()
-                if deadline is not None and (self._timer_at is None or deadline < self._timer_at):
+                if deadline is None:
+                    if self._timer is not None:
+                        self._cancel_timer()
+                elif self._timer_at is None or deadline < self._timer_at:
                     self._flush_handle = self._loop.call_soon(self._flush)
 
     def _on_event(self, event: wsengine.Event) -> None:
@@ -470,7 +473,10 @@ class Connection(asyncio.BufferedProtocol):
             self._finish()
             return
         deadline = self._engine.next_timeout()
-        if deadline is not None and (self._timer_at is None or deadline < self._timer_at):
+        if deadline is None:
+            if self._timer is not None:
+                self._cancel_timer()
+        elif self._timer_at is None or deadline < self._timer_at:
             if self._timer is not None:
                 self._timer.cancel()
             self._timer_at = deadline
@@ -484,6 +490,14 @@ class Connection(asyncio.BufferedProtocol):
         out = self._engine.data_to_send()
         if out:
             cast(asyncio.Transport, self._transport).write(out)
+
+    def _cancel_timer(self) -> None:
+        """The engine has no deadline any more (the opening handshake's is over, say): a
+        timer left in the loop's heap would cost every loop iteration a clock read."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = None
+        self._timer_at = None
 
     def _on_timer(self) -> None:
         self._timer = None
