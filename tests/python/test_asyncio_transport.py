@@ -1,8 +1,9 @@
-"""wsengine.asyncio's own socket transport (SocketTransport: the engine reads from and writes
-to the socket itself), which a ws:// client uses, against `websockets` servers over
-127.0.0.1: messages of every size both ways (partial writes included), flow control against a
-server that stops reading (bounded memory, nothing lost), write_limit, a dropped connection,
-a refused one. wss:// keeps asyncio's TLS transport."""
+"""wsengine.asyncio's own socket transports (SocketTransport: the engine reads from and writes
+to the socket itself; TLSSocketTransport: the same through an ssl.SSLObject), which our
+clients and servers use, against `websockets` peers over 127.0.0.1: messages of every size
+both ways (partial writes included), flow control against a peer that stops reading (bounded
+memory, nothing lost), write_limit, a dropped connection, a refused one, Unix sockets, TLS
+both ways, a failed TLS verification and a TLS handshake that never starts."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from websockets.asyncio.server import ServerConnection as WsServerConnection
 from websockets.asyncio.server import serve as ws_serve
 
 from wsengine.asyncio import ConnectionClosedError, ConnectionClosedOK, connect, serve
-from wsengine.asyncio.transport import AVAILABLE, SocketTransport
+from wsengine.asyncio.transport import AVAILABLE, SocketTransport, TLSSocketTransport
 
 
 def test_unix_builds_do_their_own_socket_io() -> None:
@@ -182,18 +183,76 @@ def test_refused_connection_raises_oserror() -> None:
     run(main())
 
 
-def test_tls_client_keeps_asyncios_transport(tls_contexts: Any) -> None:
+def test_tls_client_exchanges_every_size_with_a_websockets_server(tls_contexts: Any) -> None:
     server_context, client_context = tls_contexts
 
-    async def main() -> None:
-        async with ws_serve(echo, "127.0.0.1", 0, ssl=server_context) as server:
+    async def main() -> int:
+        async with ws_serve(echo, "127.0.0.1", 0, ssl=server_context, max_size=None, compression=None) as server:
             port = server.sockets[0].getsockname()[1]
-            async with connect(f"wss://127.0.0.1:{port}/", ssl=client_context) as ws:
-                assert not isinstance(ws.transport, SocketTransport)
-                await ws.send("over tls")
-                assert await ws.recv() == "over tls"
+            async with connect(f"wss://127.0.0.1:{port}/", ssl=client_context, max_size=None,
+                               compression=None) as ws:
+                assert isinstance(ws.transport, TLSSocketTransport)
+                assert ws.transport.get_extra_info("peercert") is not None
+                assert ws.transport.get_extra_info("ssl_object").version().startswith("TLS")
+                for size in (0, 1, 125, 70_000, 8 << 20):
+                    payload = os.urandom(size)
+                    await ws.send(payload)  # 8 MiB: records written as the socket takes them
+                    assert await asyncio.wait_for(ws.recv(), TIMEOUT) == payload
+                for i in range(200):
+                    await ws.send(f"m{i}")
+                assert [await ws.recv() for _ in range(200)] == [f"m{i}" for i in range(200)]
+                await ws.close(4002, "tls bye")
+                return ws.close_code or 0
+
+    assert run(main()) == 4002
+
+
+def test_tls_server_serves_websockets_clients_and_survives_a_failed_handshake(tls_contexts: Any) -> None:
+    """Our TLS server (SocketListener + TLSSocketTransport) echoes for a websockets client;
+    our client, not trusting the server's CA, fails as asyncio's would
+    (ssl.SSLCertVerificationError) and the server goes on serving."""
+    from websockets.asyncio.client import connect as ws_connect
+
+    server_context, client_context = tls_contexts
+
+    async def handler(ws: Any) -> None:
+        assert isinstance(ws.transport, TLSSocketTransport)
+        async for message in ws:
+            await ws.send(message)
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0, ssl=server_context, max_size=None, compression=None) as server:
+            url = f"wss://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+            with pytest.raises(ssl.SSLCertVerificationError):
+                await connect(url, ssl=ssl.create_default_context())
+            async with ws_connect(url, ssl=client_context, max_size=None, compression=None) as ws:
+                for size in (0, 125, 70_000, 4 << 20):
+                    payload = os.urandom(size)
+                    await ws.send(payload)
+                    assert await asyncio.wait_for(ws.recv(), TIMEOUT) == payload
+                await ws.send("text over tls")
+                assert await ws.recv() == "text over tls"
 
     run(main())
+
+
+def test_tls_handshake_is_bounded_by_the_open_timeout(tls_contexts: Any) -> None:
+    """A TCP client that never starts TLS is dropped once open_timeout passes."""
+    server_context, _ = tls_contexts
+
+    async def handler(ws: Any) -> None:
+        raise AssertionError("no connection should open")
+
+    async def main() -> float:
+        async with serve(handler, "127.0.0.1", 0, ssl=server_context, open_timeout=0.3) as server:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+            loop = asyncio.get_running_loop()
+            t0 = loop.time()
+            assert await asyncio.wait_for(reader.read(), TIMEOUT) == b""
+            writer.close()
+            return loop.time() - t0
+
+    assert 0.2 < run(main()) < 5
 
 
 @pytest.fixture

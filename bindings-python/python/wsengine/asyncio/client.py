@@ -142,10 +142,23 @@ class connect:
         tls: Dict[str, Any] = {}
         if self._ssl is not None:
             tls = {"ssl": self._ssl, "server_hostname": self._server_hostname or self._host}
-        if self._ssl is None and not self._loop_kwargs and transport_module.AVAILABLE:
+        if not self._loop_kwargs and transport_module.AVAILABLE:
             conn = factory()
             sock = await self._connect_socket(loop)
-            transport_module.SocketTransport(loop, sock, conn, engine).start()
+            if self._ssl is None:
+                transport_module.SocketTransport(loop, sock, conn, engine).start()
+            else:
+                # As asyncio: server_hostname="" turns SNI and the hostname check off.
+                hostname = self._host if self._server_hostname is None else (self._server_hostname or None)
+                secure = transport_module.TLSSocketTransport(
+                    loop, sock, conn, engine, self._ssl, server_side=False, server_hostname=hostname,
+                    handshake_timeout=transport_module.handshake_timeout(engine))
+                secure.start()
+                try:
+                    await secure.handshake  # raises as asyncio's would (ssl.SSLCertVerificationError...)
+                except BaseException:
+                    secure.abort()
+                    raise
         elif self._unix:
             _, conn = await loop.create_unix_connection(factory, self._path, **tls, **self._loop_kwargs)
         else:

@@ -321,16 +321,21 @@ class serve:
         def factory() -> ServerConnection:
             return ServerConnection(server)
 
-        # Plain TCP and Unix sockets get the engine's own socket I/O (transport.py): asyncio
-        # binds the sockets, SocketListener accepts. TLS goes through asyncio's transports.
-        native = self._ssl is None and transport_module.AVAILABLE and self._loop_kwargs.get("start_serving", True)
-        kwargs = dict(self._loop_kwargs, start_serving=False) if native else self._loop_kwargs
-        if self._unix:
-            listener = await loop.create_unix_server(factory, self._path, ssl=self._ssl, **kwargs)
-        else:
-            listener = await loop.create_server(factory, self._host, self._port, ssl=self._ssl, **kwargs)
+        # Connections get the engine's own socket I/O (transport.py), TLS included: asyncio
+        # binds the sockets, SocketListener accepts.
+        native = transport_module.AVAILABLE and self._loop_kwargs.get("start_serving", True)
         if native:
-            accepting = transport_module.SocketListener(loop, listener, factory, self._loop_kwargs.get("backlog", 100))
+            kwargs = dict(self._loop_kwargs, start_serving=False)
+            tls = None  # SocketListener runs TLS itself
+        else:
+            kwargs, tls = self._loop_kwargs, self._ssl
+        if self._unix:
+            listener = await loop.create_unix_server(factory, self._path, ssl=tls, **kwargs)
+        else:
+            listener = await loop.create_server(factory, self._host, self._port, ssl=tls, **kwargs)
+        if native:
+            accepting = transport_module.SocketListener(loop, listener, factory, self._loop_kwargs.get("backlog", 100),
+                                                        self._ssl)
             accepting.start()
             server._wrap(cast(asyncio.AbstractServer, accepting))
         else:

@@ -6,8 +6,10 @@ writing takes the engine's output as a bytes object and passes it through the tr
 ``write``. Here the loop only reports readiness (``add_reader`` / ``add_writer``) and the
 engine reads from and writes to the socket's descriptor in one native call each
 (``Connection.receive_from`` / ``send_to``): per round trip, a few Python calls and two
-copies fewer. It serves plain TCP and Unix sockets on Unix; TLS goes through asyncio's SSL
-transport.
+copies fewer. It serves plain TCP and Unix sockets on Unix. TLSSocketTransport does the same over TLS with the
+caller's ``ssl.SSLContext`` (an ``SSLObject`` over memory BIOs): the socket is read and
+written in a few C-level calls per record instead of asyncio's SSL protocol layered on its
+socket transport.
 
 The engine's output queue is the transport's write buffer: ``get_write_buffer_size()`` is
 the engine's ``buffered_amount``, and the protocol's ``pause_writing`` / ``resume_writing``
@@ -28,11 +30,13 @@ import asyncio
 import errno
 import logging
 import socket
+import ssl
+import threading
 from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 import wsengine
 
-__all__ = ["SocketTransport", "SocketListener", "AVAILABLE"]
+__all__ = ["SocketTransport", "TLSSocketTransport", "SocketListener", "AVAILABLE"]
 
 logger = logging.getLogger("wsengine.asyncio")
 
@@ -66,6 +70,7 @@ class SocketTransport(asyncio.Transport):
             except OSError:
                 extra[key] = None
         super().__init__(extra)
+        self._info = extra
         self._loop = loop
         self._sock = sock
         self._fd = sock.fileno()
@@ -80,9 +85,11 @@ class SocketTransport(asyncio.Transport):
         self._eof_pending = False  # write_eof() waits for the output to drain
         self._high, self._low = _HIGH_WATER, _HIGH_WATER // 4
         self._protocol_paused = False
+        self._made = False  # connection_made was called (connection_lost will be)
 
     def start(self) -> None:
         """Tells the protocol it is connected, then starts reading."""
+        self._made = True
         self._protocol.connection_made(self)
         if not self._closing and not self._read_paused:
             self._add_reader()
@@ -257,9 +264,13 @@ class SocketTransport(asyncio.Transport):
 
     def _call_connection_lost(self, exc: Optional[Exception]) -> None:
         try:
-            self._protocol.connection_lost(exc)
+            if self._made:
+                self._protocol.connection_lost(exc)
         finally:
             self._sock.close()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._info.get(name, default)
 
     def get_protocol(self) -> Any:
         return self._protocol
@@ -273,6 +284,270 @@ class SocketTransport(asyncio.Transport):
         return f"<SocketTransport fd={self._fd} {state}>"
 
 
+_thread = threading.local()
+_READ_SIZE = 256 * 1024
+
+
+def _tls_buffers() -> Tuple[memoryview, memoryview]:
+    """This thread's buffers for TLS records read from sockets and for the plaintext they
+    decrypt to (reads never interleave on one thread; both are copied out at once)."""
+    buffers: Optional[Tuple[memoryview, memoryview]] = getattr(_thread, "tls_buffers", None)
+    if buffers is None:
+        buffers = _thread.tls_buffers = (memoryview(bytearray(_READ_SIZE)), memoryview(bytearray(_READ_SIZE)))
+    return buffers
+
+
+def handshake_timeout(engine: wsengine.Connection) -> float:
+    """The TLS handshake's bound: the engine's opening-handshake timeout (60 s without one)."""
+    ms = engine.config.handshake_timeout
+    return 60.0 if ms is None else ms / 1000
+
+
+class TLSSocketTransport(SocketTransport):
+    """A SocketTransport over TLS: records are read from and written to the socket here,
+    and decrypted and encrypted by an ``ssl.SSLObject`` made from the caller's context. The
+    TLS handshake comes first (bounded by ``handshake_timeout`` seconds); the protocol's
+    ``connection_made`` follows it, and a failed handshake never reaches the protocol (it
+    sets the ``handshake`` future's exception). No half-close over TLS (as asyncio's):
+    ``close()`` sends close_notify, then closes."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket, protocol: EngineProtocol,
+                 engine: wsengine.Connection, context: ssl.SSLContext, *, server_side: bool,
+                 server_hostname: Optional[str] = None, handshake_timeout: float = 60.0) -> None:
+        super().__init__(loop, sock, protocol, engine)
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        ssl_object = context.wrap_bio(self._incoming, self._outgoing, server_side=server_side,
+                                      server_hostname=server_hostname)
+        self._info.update(sslcontext=context, ssl_object=ssl_object)
+        # The C object under ssl.SSLObject (its methods are one-line Python wrappers around
+        # it, a call more per record each way), or the SSLObject where it has none.
+        self._tls: Any = getattr(ssl_object, "_sslobj", ssl_object)
+        self._ssl_object = ssl_object
+        self._raw, self._plain = _tls_buffers()
+        self._pending = bytearray()  # encrypted bytes the socket has not taken yet
+        self._handshake_timeout = handshake_timeout
+        self._handshake_timer: Optional[asyncio.TimerHandle] = None
+        #: Done when the TLS handshake is; its exception says why it failed.
+        self.handshake: asyncio.Future[None] = loop.create_future()
+
+    def start(self) -> None:
+        """Starts the TLS handshake; the protocol hears of the connection once it is done."""
+        self._handshake_timer = self._loop.call_later(self._handshake_timeout, self._handshake_timed_out)
+        self._add_reader()
+        self._step_handshake()
+
+    def _handshake_timed_out(self) -> None:
+        self._handshake_timer = None
+        if not self.handshake.done():
+            self._fatal(ConnectionAbortedError("TLS handshake timed out"))
+
+    def _step_handshake(self) -> bool:
+        """Advances the handshake; True once it is done and the protocol is connected."""
+        try:
+            self._tls.do_handshake()
+        except ssl.SSLWantReadError:
+            self._flush_records()
+            return False
+        except (ssl.SSLError, OSError) as exc:
+            self._flush_records()
+            self._fatal(exc)
+            return False
+        if self._handshake_timer is not None:
+            self._handshake_timer.cancel()
+            self._handshake_timer = None
+        self._info.update(peercert=self._ssl_object.getpeercert(), cipher=self._ssl_object.cipher(),
+                           compression=None)
+        self._flush_records()
+        self.handshake.set_result(None)
+        self._made = True
+        self._protocol.connection_made(self)
+        return not self._closing
+
+    # ---------------------------------------------------------------- reading
+
+    def _on_readable(self) -> None:
+        raw = self._raw
+        try:
+            n = self._sock.recv_into(raw)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._fatal(exc)
+            return
+        if n:
+            self._incoming.write(raw[:n])
+        else:
+            self._incoming.write_eof()
+            if not self._made:
+                self._fatal(ConnectionResetError("connection closed during the TLS handshake"))
+                return
+        if not self._made and not self._step_handshake():
+            return
+        self._read_records(not n)
+
+    def _read_records(self, eof: bool = False) -> None:
+        """Decrypts the records read and hands the plaintext to the engine, a buffer's worth
+        at a time, until they are consumed or reading is paused."""
+        plain = self._plain
+        tls, incoming = self._tls, self._incoming
+        try:
+            while not self._lost:
+                got = 0  # plaintext bytes in `plain`, at most a record's per read()
+                try:
+                    # One read() for the usual whole record: a read() more would raise
+                    # SSLWantReadError, which costs more than these checks.
+                    while (incoming.pending or tls.pending() or eof) and got < _READ_SIZE:
+                        k = tls.read(_READ_SIZE - got, plain[got:] if got else plain)
+                        if not k:
+                            eof = True
+                            break
+                        got += k
+                except ssl.SSLWantReadError:
+                    pass
+                except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                    eof = True  # close_notify, or the peer closed without it
+                if got:
+                    self._dispatch(self._engine.receive(bytes(plain[:got])), True, True)
+                if got < _READ_SIZE or self._read_paused:
+                    break
+            if self._outgoing.pending:
+                self._flush_records()  # TLS may answer a read (key updates, tickets)
+            if eof and not self._closing:
+                self._remove_reader()
+                if not self._protocol.eof_received():
+                    self.close()
+        except ssl.SSLError as exc:
+            self._fatal(exc)
+        except Exception as exc:
+            self._fatal(exc, "protocol callback failed")
+
+    def resume_reading(self) -> None:
+        was_paused = self._read_paused
+        super().resume_reading()
+        if was_paused and not self._read_paused and (self._incoming.pending or self._tls.pending()):
+            self._loop.call_soon(self._read_records)  # records read before the pause
+
+    # ---------------------------------------------------------------- writing
+
+    def write_output(self) -> None:
+        """Encrypts the engine's queued output and writes it, as much as the socket takes now;
+        the rest when the socket is writable again."""
+        if self._lost or not self._made:
+            return
+        out = self._engine.data_to_send()
+        if not out:
+            return
+        try:
+            self._tls.write(out)
+        except ssl.SSLError as exc:
+            self._fatal(exc)
+            return
+        if self._writing:
+            self._flush_records()
+            return
+        # _flush_records(), inline: the path of every message sent.
+        records = self._outgoing.read()
+        try:
+            n = self._sock.send(records)
+        except (BlockingIOError, InterruptedError):
+            n = 0
+        except OSError as exc:
+            self._fatal(exc)
+            return
+        if n < len(records):
+            self._pending += records[n:]
+            self._writing = True
+            self._loop.add_writer(self._fd, self._on_writable)
+            self._check_pause(len(self._pending))
+
+    def _flush_records(self) -> None:
+        """Sends the records TLS has produced."""
+        records = self._outgoing.read()
+        if not records or self._lost:
+            return
+        if self._writing:
+            self._pending += records
+            self._check_pause(len(self._pending))
+            return
+        try:
+            n = self._sock.send(records)
+        except (BlockingIOError, InterruptedError):
+            n = 0
+        except OSError as exc:
+            self._fatal(exc)
+            return
+        if n < len(records):
+            self._pending += records[n:]
+            self._writing = True
+            self._loop.add_writer(self._fd, self._on_writable)
+            self._check_pause(len(self._pending))
+
+    def _on_writable(self) -> None:
+        try:
+            n = self._sock.send(self._pending)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._fatal(exc)
+            return
+        del self._pending[:n]
+        left = len(self._pending)
+        if self._protocol_paused and left <= self._low:
+            self._protocol_paused = False
+            try:
+                self._protocol.resume_writing()
+            except Exception as exc:
+                self._fatal(exc, "protocol.resume_writing() failed")
+                return
+        if left:
+            return
+        self._writing = False
+        self._loop.remove_writer(self._fd)
+        if self._closing:
+            self._schedule_lost(None)
+
+    def get_write_buffer_size(self) -> int:
+        return len(self._pending) + self._engine.buffered_amount
+
+    def can_write_eof(self) -> bool:
+        return False
+
+    def write_eof(self) -> None:
+        raise NotImplementedError("TLS has no half-close")
+
+    # ---------------------------------------------------------------- closing
+
+    def close(self) -> None:
+        """Sends close_notify after the queued records; the connection is lost once they are
+        written."""
+        if self._closing:
+            return
+        if self._made and not self._lost:
+            try:
+                self._ssl_object.unwrap()
+            except (ssl.SSLError, ValueError):
+                pass  # SSLWantReadError: the peer's close_notify is not awaited
+            self._flush_records()
+        super().close()
+
+    def _fatal(self, exc: BaseException, message: str = "fatal error on transport") -> None:
+        if self._handshake_timer is not None:
+            self._handshake_timer.cancel()
+            self._handshake_timer = None
+        if not self.handshake.done():
+            self.handshake.set_exception(exc)
+            self.handshake.exception()  # retrieved: a server's failed handshake is only logged
+            logger.debug("%r: TLS handshake failed: %s", self, exc)
+            self._force_close(None)
+            return
+        super()._fatal(exc, message)
+
+    def __repr__(self) -> str:
+        state = "closing" if self._closing else "open"
+        return f"<TLSSocketTransport fd={self._fd} {state}>"
+
+
 class SocketListener:
     """Accepts connections on the (bound, not yet serving) sockets of an asyncio Server and
     gives each one a SocketTransport and a protocol from ``factory``. Has what
@@ -280,8 +555,10 @@ class SocketListener:
     ``close()``."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, server: asyncio.AbstractServer,
-                 factory: Callable[[], Any], backlog: int = 100) -> None:
+                 factory: Callable[[], Any], backlog: int = 100,
+                 ssl_context: Optional[ssl.SSLContext] = None) -> None:
         self._loop = loop
+        self._ssl_context = ssl_context
         self._server = server
         self._factory = factory
         self._backlog = backlog
@@ -328,7 +605,12 @@ class SocketListener:
             try:
                 conn.setblocking(False)
                 protocol = self._factory()
-                SocketTransport(self._loop, conn, protocol, protocol.engine).start()
+                engine = protocol.engine
+                if self._ssl_context is None:
+                    SocketTransport(self._loop, conn, protocol, engine).start()
+                else:
+                    TLSSocketTransport(self._loop, conn, protocol, engine, self._ssl_context, server_side=True,
+                                       handshake_timeout=handshake_timeout(engine)).start()
             except Exception:
                 logger.error("setting up an accepted connection failed", exc_info=True)
                 conn.close()
