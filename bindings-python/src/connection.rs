@@ -286,11 +286,16 @@ impl Connection {
         if self.poisoned {
             return Err(poisoned_error(py));
         }
-        let written = socket_io::write_segments(fd, self.conn.0.output_segments())?;
-        self.run(py, |c| {
-            c.consume_output(written);
-            c.buffered_amount()
-        })
+        loop {
+            let (written, all) = socket_io::write_segments(fd, self.conn.0.output_segments())?;
+            let left = self.run(py, |c| {
+                c.consume_output(written);
+                c.buffered_amount()
+            })?;
+            if !all || left == 0 {
+                return Ok(left);
+            }
+        }
     }
 
     /// Marks n bytes of output_buffers() as written (use with output_buffers(), not with
