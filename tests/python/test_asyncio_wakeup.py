@@ -3,7 +3,7 @@
 A read holding one message resumes the task waiting in recv() within that read (a Waiter,
 see wsengine/asyncio/waiter.py), not on the loop's next iteration; reads go into one buffer
 shared by the thread's connections (the engine's own socket reads, or a BufferedProtocol's
-over TLS). The handler must not notice either: its task, its context variables, cancellation and errors behave as with an asyncio Future,
+under asyncio's transports). The handler must not notice either: its task, its context variables, cancellation and errors behave as with an asyncio Future,
 and messages of every size on concurrent connections arrive byte-exact."""
 
 from __future__ import annotations

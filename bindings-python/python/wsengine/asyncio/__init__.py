@@ -11,8 +11,8 @@ import change.
     async with serve(echo, "127.0.0.1", 8765) as server:
         await server.serve_forever()
 
-Built on asyncio protocols (not streams); over plain TCP and Unix sockets the engine reads
-from and writes to the socket itself (transport.py), over TLS through asyncio's SSL transport.
+Built on asyncio protocols (not streams) and transports of its own (transport.py): the
+engine reads from and writes to the socket itself, over TLS through an ssl.SSLObject.
 The engine runs the handshake, framing, permessage-deflate and every timer.
 """
 

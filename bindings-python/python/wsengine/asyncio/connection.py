@@ -11,10 +11,11 @@ answers go out before our close frame (the engine keeps them ahead of it until i
 taken). Timers (handshake, keepalive, idle, lifetime, close) are the engine's: one
 ``loop.call_at`` at ``next_timeout()``, on the loop's clock in milliseconds.
 
-Transports: over plain TCP and Unix sockets, a SocketTransport (transport.py): the engine
-reads from and writes to the socket itself and the read's events come to ``_dispatch``.
-Over TLS, asyncio's SSL transport, with this class as a BufferedProtocol: the transport
-reads into one buffer shared by the thread's connections (reads are synchronous: get_buffer, the read, buffer_updated), and only the bytes
+Transports: a SocketTransport or TLSSocketTransport (transport.py): the engine reads from
+and writes to the socket itself and each read's events come to ``_dispatch``. Under another
+transport (asyncio's, where connect() is given ``sock=`` or other loop options; uvicorn's),
+this class is a BufferedProtocol: the transport reads into one buffer shared by the thread's
+connections (reads are synchronous: get_buffer, the read, buffer_updated), and only the bytes
 read are copied out. A plain Protocol gets a fresh bytes object of the transport's maximum
 read size (256 KiB) per read: on Linux an mmap, an mremap and a munmap per read, the largest
 cost of a small round trip.

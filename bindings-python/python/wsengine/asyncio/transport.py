@@ -1,4 +1,4 @@
-"""A transport whose reads and writes the engine does itself, over a connected socket.
+"""Transports whose reads and writes the engine does itself, over a connected socket.
 
 asyncio's socket transport reads in Python (``get_buffer``, ``recv_into``,
 ``buffer_updated``), and the protocol then copies the bytes read and hands them to the engine;
@@ -6,22 +6,22 @@ writing takes the engine's output as a bytes object and passes it through the tr
 ``write``. Here the loop only reports readiness (``add_reader`` / ``add_writer``) and the
 engine reads from and writes to the socket's descriptor in one native call each
 (``Connection.receive_from`` / ``send_to``): per round trip, a few Python calls and two
-copies fewer. It serves plain TCP and Unix sockets on Unix. TLSSocketTransport does the same over TLS with the
-caller's ``ssl.SSLContext`` (an ``SSLObject`` over memory BIOs): the socket is read and
-written in a few C-level calls per record instead of asyncio's SSL protocol layered on its
+copies fewer. SocketTransport serves TCP and Unix sockets (on Unix). TLSSocketTransport
+does the same over TLS with the caller's ``ssl.SSLContext`` (an ``SSLObject`` over memory
+BIOs): a few C-level calls per record instead of asyncio's SSL protocol layered on its
 socket transport.
 
 The engine's output queue is the transport's write buffer: ``get_write_buffer_size()`` is
-the engine's ``buffered_amount``, and the protocol's ``pause_writing`` / ``resume_writing``
-follow it against the usual high- and low-water marks (64 KiB and a quarter of it by default).
-Everything else is asyncio's transport contract: ``connection_made`` first,
-``eof_received`` at the peer's EOF (the transport closes unless it returns true),
-``connection_lost`` last, on the loop's next iteration; ``close()`` writes what is queued
-first, ``abort()`` does not.
+the engine's ``buffered_amount`` (plus, over TLS, the records not yet sent), and the
+protocol's ``pause_writing`` / ``resume_writing`` follow it against the usual high- and
+low-water marks (64 KiB and a quarter of it by default). Everything else is asyncio's
+transport contract: ``connection_made`` first, ``eof_received`` at the peer's EOF (the
+transport closes unless it returns true), ``connection_lost`` last, on the loop's next
+iteration; ``close()`` writes what is queued first, ``abort()`` does not.
 
-A server's connections get one too: SocketListener accepts on the sockets of an asyncio
+A server's connections get them too: SocketListener accepts on the sockets of an asyncio
 Server created with ``start_serving=False`` (so every ``create_server`` option still applies)
-and hands each accepted socket to a new SocketTransport.
+and hands each accepted socket to a new transport.
 """
 
 from __future__ import annotations
