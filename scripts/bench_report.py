@@ -307,7 +307,7 @@ def pyclient_section(rt: Optional[dict]) -> tuple[str, list[str]]:
         cells = [f"{best['wsengine']:,.0f}/s"] + [f"{best[p]:,.0f}/s ({row['ratio'][p]:.2f}×)" for p in peers]
         notes = []
         if row["size"] == 256:
-            for peer, target in (("picows", 1.0), ("websockets", 3.0)):
+            for peer, target in (("picows", 1.0),):
                 if peer in row["ratio"]:
                     ok = row["ratio"][peer] >= target
                     notes.append(f"{peer} ≥ {target:g}× {verdict(ok)}")
@@ -317,6 +317,33 @@ def pyclient_section(rt: Optional[dict]) -> tuple[str, list[str]]:
         lines.append(f"| {row['mode']} | {row['size']:,} B | " + " | ".join(cells) + " | " + "; ".join(notes) + " |")
     head = ("| | message | wsengine.asyncio | " + " | ".join(peers) + " | targets |\n|---|---:|---:|"
             + "---:|" * len(peers) + "---|")
+    many_lines = []
+    for row in rt.get("many", []):
+        rate = row["msgs_per_s"]
+        cells = [f"{rate['wsengine']:,.0f}/s"] + [f"{rate[p]:,.0f}/s ({row['ratio'][p]:.2f}×)" for p in peers]
+        notes = []
+        for peer, target in (("picows", 1.0), ("websockets", 3.0)):
+            if peer in row["ratio"]:
+                ok = row["ratio"][peer] >= target
+                notes.append(f"{peer} ≥ {target:g}× {verdict(ok)}")
+                if not ok:
+                    misses.append(f"Python client, {row['connections']} connections × {row['size']} B vs {peer}: "
+                                  f"{row['ratio'][peer]:.2f}× (target ≥ {target:g}×)")
+        many_lines.append(f"| {row['connections']} conn × {row['size']} B, {row['depth']} in flight | "
+                          + " | ".join(cells) + " | " + "; ".join(notes) + " |")
+    many = ""
+    if many_lines:
+        many = ("""
+The same clients with many connections: 100 connections, 16 messages of 32 B in flight on each
+(a task per connection sending one more per echo; picows from its callback), against the
+fastest Python echo server here (`bindings-python/examples/echo_server.py`, the sans-IO
+example, in its own process): messages per second, best of the rounds. Here the client's own
+cost per message decides the figure; a single connection's round trip is mostly the server's
+and the kernel's time (picows itself is about 1.3× websockets there), which is why the 3×
+websockets target is checked on this row.
+
+| | wsengine.asyncio | """ + " | ".join(peers) + " | targets |\n|---|---:|" + "---:|" * len(peers) + "---|\n"
+                + "\n".join(many_lines) + "\n")
     return f"""## Python clients: round trips
 
 `bindings-python/bench/roundtrip.py` — one connection, a binary message sent, its echo awaited,
@@ -328,7 +355,7 @@ by its callback listener (the next message sent from `on_ws_frame`), the others 
 `send()` / `recv()`.
 
 {head}
-""" + "\n".join(lines) + "\n", misses
+""" + "\n".join(lines) + "\n" + many, misses
 
 
 def node_section(node: Optional[dict]) -> tuple[str, list[str], str]:

@@ -5,7 +5,12 @@ shows (picows through its callback listener, sending the next message from on_ws
 others with send() / recv()), against the same echo server in its own process
 (bench/echo_server.py, wsengine.asyncio), plain and over TLS, no compression.
 
-    python bench/roundtrip.py [--quick] [--sizes 256,8192,102400] [--json FILE]
+    python bench/roundtrip.py [--quick] [--sizes 256,8192,102400] [--no-many] [--json FILE]
+
+Then each client's throughput with 100 connections, 16 messages of 32 B in flight on each
+(a task per connection: send, and one more per echo; picows from its callback), against the
+fastest Python echo server here (examples/echo_server.py, the sans-IO example): where the
+client's own cost per message decides the figure, not the round trip's latency.
 
 Each figure is the best of several rounds (clients interleaved in each round); ratios are
 wsengine's figure over each peer's, from the same run.
@@ -24,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, Callable, Coroutine, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Coroutine, Dict, List, Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 Client = Callable[[str, bytes, float, Optional[ssl.SSLContext]], Coroutine[Any, Any, float]]
@@ -112,6 +117,124 @@ async def run_picows(url: str, payload: bytes, seconds: float, context: Optional
         await transport.wait_disconnected()
 
 
+# ------------------------------------------------------------------ many connections
+
+#: The throughput rows: connections, messages in flight on each, message size.
+CONNS, DEPTH, TPUT_SIZE = 100, 16, 32
+
+
+async def pump(conns: List[Any], send: Callable[[Any], Awaitable[Any]], recv: Callable[[Any], Awaitable[Any]],
+               seconds: float) -> float:
+    """Keeps DEPTH messages in flight on each connection (a task each: send DEPTH, then send
+    one more per echo received) and returns the echoes per second over `seconds`, after a
+    warm-up; then drains what is in flight."""
+    count = 0
+    stop = False
+
+    async def one(ws: Any) -> None:
+        nonlocal count
+        for _ in range(DEPTH):
+            await send(ws)
+        sent, received = DEPTH, 0
+        while True:
+            await recv(ws)
+            received += 1
+            count += 1
+            if not stop:
+                await send(ws)
+                sent += 1
+            elif received >= sent:
+                break
+
+    tasks = [asyncio.ensure_future(one(ws)) for ws in conns]
+    await asyncio.sleep(0.3)
+    c0, t0 = count, time.perf_counter()
+    await asyncio.sleep(seconds)
+    rate = (count - c0) / (time.perf_counter() - t0)
+    stop = True
+    await asyncio.wait_for(asyncio.gather(*tasks), 30)
+    return rate
+
+
+async def many_wsengine(url: str, payload: bytes, seconds: float, context: Optional[ssl.SSLContext]) -> float:
+    from wsengine.asyncio import connect
+
+    conns = [await connect(url, ssl=context, compression=None, ping_interval=None) for _ in range(CONNS)]
+    try:
+        return await pump(conns, lambda ws: ws.send(payload), lambda ws: ws.recv(), seconds)
+    finally:
+        await asyncio.gather(*(ws.close() for ws in conns))
+
+
+async def many_websockets(url: str, payload: bytes, seconds: float, context: Optional[ssl.SSLContext]) -> float:
+    from websockets.asyncio.client import connect
+
+    conns = [await connect(url, ssl=context, compression=None, ping_interval=None) for _ in range(CONNS)]
+    try:
+        return await pump(conns, lambda ws: ws.send(payload), lambda ws: ws.recv(), seconds)
+    finally:
+        await asyncio.gather(*(ws.close() for ws in conns))
+
+
+async def many_aiohttp(url: str, payload: bytes, seconds: float, context: Optional[ssl.SSLContext]) -> float:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        conns = [await session.ws_connect(url, ssl=context if context else False, compress=0, autoping=True)
+                 for _ in range(CONNS)]
+        try:
+            return await pump(conns, lambda ws: ws.send_bytes(payload), lambda ws: ws.receive(), seconds)
+        finally:
+            await asyncio.gather(*(ws.close() for ws in conns))
+
+
+async def many_picows(url: str, payload: bytes, seconds: float, context: Optional[ssl.SSLContext]) -> float:
+    from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
+
+    state = {"count": 0, "stop": False}
+
+    class Listener(WSListener):
+        def __init__(self) -> None:
+            self.in_flight = 0
+
+        def on_ws_connected(self, transport: WSTransport) -> None:
+            for _ in range(DEPTH):
+                transport.send(WSMsgType.BINARY, payload)
+            self.in_flight = DEPTH
+
+        def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+            if frame.msg_type != WSMsgType.BINARY:
+                return
+            frame.get_payload_as_bytes()  # what an application would take
+            state["count"] += 1
+            if state["stop"]:
+                self.in_flight -= 1
+            else:
+                transport.send(WSMsgType.BINARY, payload)
+
+    pairs = [await ws_connect(Listener, url, ssl_context=context) for _ in range(CONNS)]
+    await asyncio.sleep(0.3)
+    c0, t0 = state["count"], time.perf_counter()
+    await asyncio.sleep(seconds)
+    rate = (state["count"] - c0) / (time.perf_counter() - t0)
+    state["stop"] = True
+    deadline = time.perf_counter() + 30
+    while any(listener.in_flight for _, listener in pairs) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+    for transport, _ in pairs:
+        transport.disconnect()
+    await asyncio.gather(*(transport.wait_disconnected() for transport, _ in pairs))
+    return rate
+
+
+MANY: Dict[str, Client] = {
+    "wsengine": many_wsengine,
+    "picows": many_picows,
+    "aiohttp": many_aiohttp,
+    "websockets": many_websockets,
+}
+
+
 CLIENTS: Dict[str, Client] = {
     "wsengine": run_wsengine,
     "picows": run_picows,
@@ -126,9 +249,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(certs: Optional[tuple[str, str]]) -> tuple[subprocess.Popen[str], str]:
+#: The server of the many-connection rows: the sans-IO example (one write per read), the
+#: fastest Python echo server here, so that the clients' own cost decides the figure.
+MANY_SERVER = os.path.join(HERE, "..", "examples", "echo_server.py")
+
+
+def start_server(certs: Optional[tuple[str, str]], script: str = os.path.join(HERE, "echo_server.py")
+                 ) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
-    argv = [sys.executable, os.path.join(HERE, "echo_server.py"), "--port", str(port)]
+    argv = [sys.executable, script, "--port", str(port)]
     if certs:
         argv += ["--certfile", certs[0], "--keyfile", certs[1]]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
@@ -163,6 +292,7 @@ def main() -> int:
     ap.add_argument("--modes", default="plain,tls")
     ap.add_argument("--seconds", type=float, default=None)
     ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--no-many", action="store_true", help=f"skip the {CONNS}-connection rows")
     ap.add_argument("--json")
     args = ap.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 2.0)
@@ -192,11 +322,31 @@ def main() -> int:
             finally:
                 proc.terminate()
                 proc.wait(10)
+    many: List[Dict[str, Any]] = []
+    if not args.no_many:
+        proc, url = start_server(None, MANY_SERVER)
+        try:
+            payload = os.urandom(TPUT_SIZE)
+            best = {}
+            for _ in range(rounds):
+                for name in clients:
+                    rate = asyncio.run(MANY[name](url, payload, seconds, None))
+                    best[name] = max(best.get(name, 0.0), rate)
+            row = {"mode": "plain", "connections": CONNS, "depth": DEPTH, "size": TPUT_SIZE, "msgs_per_s": best,
+                   "ratio": {k: best["wsengine"] / v for k, v in best.items() if k != "wsengine"}}
+            many.append(row)
+            print(f"{CONNS} conn × {TPUT_SIZE} B, {DEPTH} in flight  "
+                  + "  ".join(f"{k} {v:,.0f}/s" for k, v in best.items())
+                  + "   wsengine ÷ " + ", ".join(f"{k} {v:.2f}×" for k, v in row["ratio"].items()), flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(10)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"benchmark": "python-roundtrip", "seconds": seconds, "rounds": rounds,
                        "server": "bindings-python/bench/echo_server.py (wsengine.asyncio)",
-                       "python": platform.python_version(), "results": results}, f, indent=1)
+                       "many_server": "bindings-python/examples/echo_server.py (sans-IO asyncio.Protocol)",
+                       "python": platform.python_version(), "results": results, "many": many}, f, indent=1)
     return 0
 
 
