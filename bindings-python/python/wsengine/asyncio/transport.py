@@ -99,7 +99,7 @@ class SocketTransport(asyncio.Transport):
     def _on_readable(self) -> None:
         try:
             events = self._engine.receive_from(self._fd)
-        except OSError as exc:
+        except Exception as exc:  # OSError; InternalError from a poisoned engine
             self._fatal(exc)
             return
         try:
@@ -159,7 +159,7 @@ class SocketTransport(asyncio.Transport):
     def _on_writable(self) -> None:
         try:
             left = self._engine.send_to(self._fd)
-        except OSError as exc:
+        except Exception as exc:  # OSError; InternalError from a poisoned engine
             self._fatal(exc)
             return
         if self._protocol_paused and left <= self._low:
