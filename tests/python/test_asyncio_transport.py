@@ -236,6 +236,40 @@ def test_tls_server_serves_websockets_clients_and_survives_a_failed_handshake(tl
     run(main())
 
 
+def test_tls_server_pauses_a_flooding_client_and_loses_nothing(tls_contexts: Any) -> None:
+    """A websockets client floods our TLS server, whose handler does not read at first: the
+    server stops reading at max_queue (records already read stay in the TLS object) and, once
+    the handler reads, decrypts them on resume: every message arrives, in order."""
+    from websockets.asyncio.client import connect as ws_connect
+
+    server_context, client_context = tls_contexts
+    total = 200
+    received: List[int] = []
+    paused: List[bool] = []
+
+    async def handler(ws: Any) -> None:
+        while not ws._read_paused:
+            await asyncio.sleep(0.01)
+        paused.append(True)
+        async for message in ws:
+            received.append(int.from_bytes(message[:4], "big"))
+            if len(received) == total:
+                await ws.send("done")
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0, ssl=server_context, max_queue=4, max_size=None,
+                         compression=None) as server:
+            url = f"wss://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+            async with ws_connect(url, ssl=client_context, max_size=None, compression=None) as ws:
+                for i in range(total):
+                    await ws.send(i.to_bytes(4, "big") * (MESSAGE // 4))
+                assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "done"
+
+    run(main())
+    assert paused == [True]
+    assert received == list(range(total))
+
+
 def test_tls_handshake_is_bounded_by_the_open_timeout(tls_contexts: Any) -> None:
     """A TCP client that never starts TLS is dropped once open_timeout passes."""
     server_context, _ = tls_contexts
