@@ -33,7 +33,6 @@ import asyncio
 import logging
 import os
 import socket
-import threading
 import uuid
 from collections import deque
 from typing import (Any, AsyncIterable, AsyncIterator, Deque, Dict, Iterable, List, Literal, Optional,
@@ -43,7 +42,7 @@ import wsengine
 
 from .exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK, closed_exception
 from .http import Request, Response
-from .transport import SocketTransport
+from .transport import SocketTransport, read_buffer
 from .waiter import Waiter
 
 __all__ = ["Connection", "Data", "State"]
@@ -58,20 +57,6 @@ _OPEN = wsengine.State.OPEN
 _BYTES_LIKE = (bytes, bytearray, memoryview)
 
 logger = logging.getLogger("wsengine.asyncio")
-
-#: The size of the read buffer each thread's connections share (asyncio's own read size).
-READ_BUFFER_SIZE = 256 * 1024
-_thread = threading.local()
-
-
-def _read_buffer() -> memoryview:
-    """The read buffer of this thread's connections (one per thread: a thread runs one
-    event loop, whose reads never interleave)."""
-    view: Optional[memoryview] = getattr(_thread, "read_buffer", None)
-    if view is None:
-        view = _thread.read_buffer = memoryview(bytearray(READ_BUFFER_SIZE))
-    return view
-
 
 class Connection(asyncio.BufferedProtocol):
     """A WebSocket connection (base of ServerConnection and ClientConnection).
@@ -115,7 +100,7 @@ class Connection(asyncio.BufferedProtocol):
         # until its output holding our close frame is taken.
         self._close_reported = False
         self._lost: asyncio.Future[None] = self._loop.create_future()
-        self._read_buffer = _read_buffer()
+        self._read_buffer = read_buffer()
         self._native = False  # the transport is a SocketTransport
 
     # ---------------------------------------------------------------- public API

@@ -162,6 +162,12 @@ class SocketTransport(asyncio.Transport):
         except Exception as exc:  # OSError; InternalError from a poisoned engine
             self._fatal(exc)
             return
+        self._after_write(left)
+
+    def _after_write(self, left: int) -> None:
+        """After the writer callback wrote, `left` bytes still queued: resumes the protocol
+        below the low-water mark; once all is written, stops waiting for the socket and
+        finishes a close() or write_eof() that waited for it."""
         if self._protocol_paused and left <= self._low:
             self._protocol_paused = False
             try:
@@ -284,17 +290,29 @@ class SocketTransport(asyncio.Transport):
         return f"<SocketTransport fd={self._fd} {state}>"
 
 
+#: The size of one read (asyncio's own read size): of the read buffer each thread's
+#: connections share, and of the plaintext buffer of TLS reads.
+READ_BUFFER_SIZE = 256 * 1024
 _thread = threading.local()
-_READ_SIZE = 256 * 1024
 
 
-def _tls_buffers() -> Tuple[memoryview, memoryview]:
-    """This thread's buffers for TLS records read from sockets and for the plaintext they
-    decrypt to (reads never interleave on one thread; both are copied out at once)."""
-    buffers: Optional[Tuple[memoryview, memoryview]] = getattr(_thread, "tls_buffers", None)
-    if buffers is None:
-        buffers = _thread.tls_buffers = (memoryview(bytearray(_READ_SIZE)), memoryview(bytearray(_READ_SIZE)))
-    return buffers
+def read_buffer() -> memoryview:
+    """The read buffer of this thread's connections (one per thread: a thread runs one event
+    loop, whose reads never interleave, and what is read is copied out at once): where
+    asyncio's transports read for a BufferedProtocol, and where TLSSocketTransport reads
+    records."""
+    view: Optional[memoryview] = getattr(_thread, "read_buffer", None)
+    if view is None:
+        view = _thread.read_buffer = memoryview(bytearray(READ_BUFFER_SIZE))
+    return view
+
+
+def _plaintext_buffer() -> memoryview:
+    """This thread's buffer for the plaintext TLS records decrypt to (copied out at once)."""
+    view: Optional[memoryview] = getattr(_thread, "plaintext_buffer", None)
+    if view is None:
+        view = _thread.plaintext_buffer = memoryview(bytearray(READ_BUFFER_SIZE))
+    return view
 
 
 def handshake_timeout(engine: wsengine.Connection) -> float:
@@ -324,7 +342,7 @@ class TLSSocketTransport(SocketTransport):
         # it, a call more per record each way), or the SSLObject where it has none.
         self._tls: Any = getattr(ssl_object, "_sslobj", ssl_object)
         self._ssl_object = ssl_object
-        self._raw, self._plain = _tls_buffers()
+        self._raw, self._plain = read_buffer(), _plaintext_buffer()
         self._pending = bytearray()  # encrypted bytes the socket has not taken yet
         self._handshake_timeout = handshake_timeout
         self._handshake_timer: Optional[asyncio.TimerHandle] = None
@@ -397,8 +415,8 @@ class TLSSocketTransport(SocketTransport):
                 try:
                     # One read() for the usual whole record: a read() more would raise
                     # SSLWantReadError, which costs more than these checks.
-                    while (incoming.pending or tls.pending() or eof) and got < _READ_SIZE:
-                        k = tls.read(_READ_SIZE - got, plain[got:] if got else plain)
+                    while (incoming.pending or tls.pending() or eof) and got < READ_BUFFER_SIZE:
+                        k = tls.read(READ_BUFFER_SIZE - got, plain[got:] if got else plain)
                         if not k:
                             eof = True
                             break
@@ -409,7 +427,7 @@ class TLSSocketTransport(SocketTransport):
                     eof = True  # close_notify, or the peer closed without it
                 if got:
                     self._dispatch(self._engine.receive(bytes(plain[:got])), True, True)
-                if got < _READ_SIZE or self._read_paused:
+                if got < READ_BUFFER_SIZE or self._read_paused:
                     break
             if self._outgoing.pending:
                 self._flush_records()  # TLS may answer a read (key updates, tickets)
@@ -443,23 +461,7 @@ class TLSSocketTransport(SocketTransport):
         except ssl.SSLError as exc:
             self._fatal(exc)
             return
-        if self._writing:
-            self._flush_records()
-            return
-        # _flush_records(), inline: the path of every message sent.
-        records = self._outgoing.read()
-        try:
-            n = self._sock.send(records)
-        except (BlockingIOError, InterruptedError):
-            n = 0
-        except OSError as exc:
-            self._fatal(exc)
-            return
-        if n < len(records):
-            self._pending += records[n:]
-            self._writing = True
-            self._loop.add_writer(self._fd, self._on_writable)
-            self._check_pause(len(self._pending))
+        self._flush_records()
 
     def _flush_records(self) -> None:
         """Sends the records TLS has produced."""
@@ -492,20 +494,7 @@ class TLSSocketTransport(SocketTransport):
             self._fatal(exc)
             return
         del self._pending[:n]
-        left = len(self._pending)
-        if self._protocol_paused and left <= self._low:
-            self._protocol_paused = False
-            try:
-                self._protocol.resume_writing()
-            except Exception as exc:
-                self._fatal(exc, "protocol.resume_writing() failed")
-                return
-        if left:
-            return
-        self._writing = False
-        self._loop.remove_writer(self._fd)
-        if self._closing:
-            self._schedule_lost(None)
+        self._after_write(len(self._pending))
 
     def get_write_buffer_size(self) -> int:
         return len(self._pending) + self._engine.buffered_amount
