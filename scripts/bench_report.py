@@ -295,6 +295,18 @@ brackets the peer's time over wsengine's (above 1: wsengine is faster).
 """, misses, headline
 
 
+def check_ratios(ratio: dict, targets: tuple, what: str, misses: list[str]) -> list[str]:
+    """The verdict of each (peer, at least) target on a row's ratios; misses get `what`."""
+    notes = []
+    for peer, target in targets:
+        if peer in ratio:
+            ok = ratio[peer] >= target
+            notes.append(f"{peer} ≥ {target:g}× {verdict(ok)}")
+            if not ok:
+                misses.append(f"{what} vs {peer}: {ratio[peer]:.2f}× (target ≥ {target:g}×)")
+    return notes
+
+
 def pyclient_section(rt: Optional[dict]) -> tuple[str, list[str]]:
     """Issue 14: request-response round trips of wsengine.asyncio's client next to picows,
     aiohttp and websockets clients (bindings-python/bench/roundtrip.py)."""
@@ -307,13 +319,8 @@ def pyclient_section(rt: Optional[dict]) -> tuple[str, list[str]]:
         cells = [f"{best['wsengine']:,.0f}/s"] + [f"{best[p]:,.0f}/s ({row['ratio'][p]:.2f}×)" for p in peers]
         notes = []
         if row["size"] == 256:
-            for peer, target in (("picows", 1.0),):
-                if peer in row["ratio"]:
-                    ok = row["ratio"][peer] >= target
-                    notes.append(f"{peer} ≥ {target:g}× {verdict(ok)}")
-                    if not ok:
-                        misses.append(f"Python client round trips, {row['mode']} 256 B vs {peer}: "
-                                      f"{row['ratio'][peer]:.2f}× (target ≥ {target:g}×)")
+            notes = check_ratios(row["ratio"], (("picows", 1.0),),
+                                 f"Python client round trips, {row['mode']} 256 B", misses)
         lines.append(f"| {row['mode']} | {row['size']:,} B | " + " | ".join(cells) + " | " + "; ".join(notes) + " |")
     head = ("| | message | wsengine.asyncio | " + " | ".join(peers) + " | targets |\n|---|---:|---:|"
             + "---:|" * len(peers) + "---|")
@@ -322,25 +329,21 @@ def pyclient_section(rt: Optional[dict]) -> tuple[str, list[str]]:
         rate = row["msgs_per_s"]
         cells = [f"{rate['wsengine']:,.0f}/s"] + [f"{rate[p]:,.0f}/s ({row['ratio'][p]:.2f}×)" for p in peers]
         notes = []
-        for peer, target in (("picows", 1.0), ("websockets", 3.0)):
-            if peer in row["ratio"]:
-                ok = row["ratio"][peer] >= target
-                notes.append(f"{peer} ≥ {target:g}× {verdict(ok)}")
-                if not ok:
-                    misses.append(f"Python client, {row['connections']} connections × {row['size']} B vs {peer}: "
-                                  f"{row['ratio'][peer]:.2f}× (target ≥ {target:g}×)")
-        many_lines.append(f"| {row['connections']} conn × {row['size']} B, {row['depth']} in flight | "
+        if row["size"] == 32:
+            notes = check_ratios(row["ratio"], (("picows", 1.0), ("websockets", 3.0)),
+                                 f"Python client, {row['connections']} connections × {row['size']} B", misses)
+        many_lines.append(f"| {row['connections']} conn × {row['size']:,} B, {row['depth']} in flight | "
                           + " | ".join(cells) + " | " + "; ".join(notes) + " |")
     many = ""
     if many_lines:
         many = ("""
-The same clients with many connections: 100 connections, 16 messages of 32 B in flight on each
-(a task per connection sending one more per echo; picows from its callback), against the
+The same clients with many connections: 100 connections, 16 messages of 32 B or 16 KiB in
+flight on each (a task per connection sending one more per echo; picows from its callback), against the
 fastest Python echo server here (`bindings-python/examples/echo_server.py`, the sans-IO
 example, in its own process): messages per second, best of the rounds. Here the client's own
 cost per message decides the figure; a single connection's round trip is mostly the server's
 and the kernel's time (picows itself is about 1.3× websockets there), which is why the 3×
-websockets target is checked on this row.
+websockets target is checked on the 32 B row (the issue's targets are for small messages).
 
 | | wsengine.asyncio | """ + " | ".join(peers) + " | targets |\n|---|---:|" + "---:|" * len(peers) + "---|\n"
                 + "\n".join(many_lines) + "\n")

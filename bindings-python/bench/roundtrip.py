@@ -7,7 +7,7 @@ others with send() / recv()), against the same echo server in its own process
 
     python bench/roundtrip.py [--quick] [--sizes 256,8192,102400] [--no-many] [--json FILE]
 
-Then each client's throughput with 100 connections, 16 messages of 32 B in flight on each
+Then each client's throughput with 100 connections, 16 messages of 32 B (then 16 KiB) in flight on each
 (a task per connection: send, and one more per echo; picows from its callback), against the
 fastest Python echo server here (examples/echo_server.py, the sans-IO example): where the
 client's own cost per message decides the figure, not the round trip's latency.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import os
 import platform
@@ -119,8 +120,8 @@ async def run_picows(url: str, payload: bytes, seconds: float, context: Optional
 
 # ------------------------------------------------------------------ many connections
 
-#: The throughput rows: connections, messages in flight on each, message size.
-CONNS, DEPTH, TPUT_SIZE = 100, 16, 32
+#: The throughput rows: connections, messages in flight on each, message sizes.
+CONNS, DEPTH, TPUT_SIZES = 100, 16, (32, 16384)
 
 
 async def pump(conns: List[Any], send: Callable[[Any], Awaitable[Any]], recv: Callable[[Any], Awaitable[Any]],
@@ -156,24 +157,19 @@ async def pump(conns: List[Any], send: Callable[[Any], Awaitable[Any]], recv: Ca
     return rate
 
 
-async def many_wsengine(url: str, payload: bytes, seconds: float, context: Optional[ssl.SSLContext]) -> float:
-    from wsengine.asyncio import connect
+def many_websockets_style(module: str) -> Client:
+    """The many-connection client of a library with websockets' asyncio API (``connect()``,
+    ``send()``, ``recv()``, ``close()``): wsengine.asyncio and websockets."""
 
-    conns = [await connect(url, ssl=context, compression=None, ping_interval=None) for _ in range(CONNS)]
-    try:
-        return await pump(conns, lambda ws: ws.send(payload), lambda ws: ws.recv(), seconds)
-    finally:
-        await asyncio.gather(*(ws.close() for ws in conns))
+    async def run(url: str, payload: bytes, seconds: float, context: Optional[ssl.SSLContext]) -> float:
+        connect = importlib.import_module(module).connect
+        conns = [await connect(url, ssl=context, compression=None, ping_interval=None) for _ in range(CONNS)]
+        try:
+            return await pump(conns, lambda ws: ws.send(payload), lambda ws: ws.recv(), seconds)
+        finally:
+            await asyncio.gather(*(ws.close() for ws in conns))
 
-
-async def many_websockets(url: str, payload: bytes, seconds: float, context: Optional[ssl.SSLContext]) -> float:
-    from websockets.asyncio.client import connect
-
-    conns = [await connect(url, ssl=context, compression=None, ping_interval=None) for _ in range(CONNS)]
-    try:
-        return await pump(conns, lambda ws: ws.send(payload), lambda ws: ws.recv(), seconds)
-    finally:
-        await asyncio.gather(*(ws.close() for ws in conns))
+    return run
 
 
 async def many_aiohttp(url: str, payload: bytes, seconds: float, context: Optional[ssl.SSLContext]) -> float:
@@ -228,10 +224,10 @@ async def many_picows(url: str, payload: bytes, seconds: float, context: Optiona
 
 
 MANY: Dict[str, Client] = {
-    "wsengine": many_wsengine,
+    "wsengine": many_websockets_style("wsengine.asyncio"),
     "picows": many_picows,
     "aiohttp": many_aiohttp,
-    "websockets": many_websockets,
+    "websockets": many_websockets_style("websockets.asyncio.client"),
 }
 
 
@@ -326,18 +322,19 @@ def main() -> int:
     if not args.no_many:
         proc, url = start_server(None, MANY_SERVER)
         try:
-            payload = os.urandom(TPUT_SIZE)
-            best = {}
-            for _ in range(rounds):
-                for name in clients:
-                    rate = asyncio.run(MANY[name](url, payload, seconds, None))
-                    best[name] = max(best.get(name, 0.0), rate)
-            row = {"mode": "plain", "connections": CONNS, "depth": DEPTH, "size": TPUT_SIZE, "msgs_per_s": best,
-                   "ratio": {k: best["wsengine"] / v for k, v in best.items() if k != "wsengine"}}
-            many.append(row)
-            print(f"{CONNS} conn × {TPUT_SIZE} B, {DEPTH} in flight  "
-                  + "  ".join(f"{k} {v:,.0f}/s" for k, v in best.items())
-                  + "   wsengine ÷ " + ", ".join(f"{k} {v:.2f}×" for k, v in row["ratio"].items()), flush=True)
+            for size in TPUT_SIZES:
+                payload = os.urandom(size)
+                best = {}
+                for _ in range(rounds):
+                    for name in clients:
+                        rate = asyncio.run(MANY[name](url, payload, seconds, None))
+                        best[name] = max(best.get(name, 0.0), rate)
+                row = {"mode": "plain", "connections": CONNS, "depth": DEPTH, "size": size, "msgs_per_s": best,
+                       "ratio": {k: best["wsengine"] / v for k, v in best.items() if k != "wsengine"}}
+                many.append(row)
+                print(f"{CONNS} conn × {size} B, {DEPTH} in flight  "
+                      + "  ".join(f"{k} {v:,.0f}/s" for k, v in best.items())
+                      + "   wsengine ÷ " + ", ".join(f"{k} {v:.2f}×" for k, v in row["ratio"].items()), flush=True)
         finally:
             proc.terminate()
             proc.wait(10)
