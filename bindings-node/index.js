@@ -31,7 +31,7 @@ function loadNative() {
 const native = loadNative();
 const { NativeConnection } = native;
 // The hot path: plain napi functions on a connection's handle (src/connection.rs).
-const { sendTextTo, sendTextBytesTo, sendBinaryTo, sendZeroCopyTo, sendTextZeroCopyTo, takeOutputTo } =
+const { receiveTo, sendTextTo, sendTextBytesTo, sendBinaryTo, sendZeroCopyTo, sendTextZeroCopyTo, takeOutputTo } =
   native.hotFunctions();
 // Small outputs are slices of a shared slab (lib/output-pool.js).
 const output = require('./lib/output-pool.js').createOutputPool(takeOutputTo);
@@ -41,6 +41,9 @@ const F_TEXT = 1;
 const F_BLOB = 2;
 const F_OUTPUT = 16;
 const F_ARRAY = 32;
+const F_DEADLINE = 64;
+const F_BLOB_IN_SLAB = 128; // receiveTo copied the blob into the lent slab; it returned the length
+const F_ONE_OBJECT = 256; // the one object is returned alone (index 0)
 const F_OVERFLOW = 8;
 const T_OBJECT = 7; // Node's rare events: a ready-made object (the other codes: lib/engine.js)
 const T_OWN_TEXT = 11; // a message received into its own Buffer (index in the returned array)
@@ -61,7 +64,9 @@ function decode(r, d) {
   let words = d;
   let i = 2;
   let end = 2 + d[1];
-  if (flags & F_ARRAY) {
+  if (flags & F_ONE_OBJECT) {
+    objs = [undefined, undefined, undefined, r];
+  } else if (flags & F_ARRAY) {
     text = r[0];
     blob = r[1];
     objs = r;
@@ -94,7 +99,7 @@ function decode(r, d) {
         events.push({ type: 'binary', data: o.subarray(w[k + 2], w[k + 2] + w[k + 3]) });
         return k + 4;
       default:
-        throw new Error('wsengine: corrupt event description');
+        corrupt();
     }
     return k + 2;
   });
@@ -105,6 +110,32 @@ const createEngine = require('./lib/engine.js');
 function events(conn, r) {
   conn._flags = DESC[0];
   return DESC[1] === 0 ? EMPTY.slice() : decode(r, DESC);
+}
+
+// The small binary payloads of a read are copied into a slice of a shared slab, not into a
+// Buffer of their own (receiveTo, F_BLOB_IN_SLAB): as with output, one allocation per slab.
+const IN_SLAB = 64 * 1024;
+const IN_FREE_MIN = 8 * 1024; // a new slab when less is free (a read's blob rarely needs more)
+let inSlab = Buffer.allocUnsafeSlow(IN_SLAB);
+let inAt = 0;
+
+function corrupt() {
+  throw new Error('wsengine: corrupt event description');
+}
+
+function receive(conn, chunk, now) {
+  if (IN_SLAB - inAt < IN_FREE_MIN) {
+    inSlab = Buffer.allocUnsafeSlow(IN_SLAB);
+    inAt = 0;
+  }
+  const r = receiveTo(conn._h, chunk, DESC, now, inSlab, inAt);
+  const flags = DESC[0];
+  conn._flags = flags;
+  if (DESC[1] === 0) return EMPTY.slice();
+  if ((flags & F_BLOB_IN_SLAB) === 0) return decode(r, DESC);
+  const blob = inSlab.subarray(inAt, inAt + r);
+  inAt = (inAt + r + 7) & ~7;
+  return decodeEvents(DESC, 2, 2 + DESC[1], undefined, blob, corrupt);
 }
 
 // The shared JavaScript layer (lib/engine.js, also the wasm package's) over the napi calls.
@@ -119,7 +150,8 @@ const { Connection, upgradeRequestBytes, attach, decodeEvents } = createEngine({
   sendBinary: (conn, data) => sendBinaryTo(conn._h, data),
   sendZeroCopy: (conn, data, text) => output.zeroCopy(text ? sendTextZeroCopyTo : sendZeroCopyTo, conn, data),
   F_OUTPUT,
-  receive: (conn, chunk, now) => events(conn, conn._n.receive(chunk, DESC, now)),
+  F_DEADLINE,
+  receive,
   receiveEof: (conn, now) => events(conn, conn._n.receiveEof(DESC, now)),
   handleTimeout: (conn, now) => events(conn, conn._n.handleTimeout(now, DESC)),
   pollEvents: (conn) => events(conn, conn._n.pollEvents(DESC)),

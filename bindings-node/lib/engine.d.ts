@@ -246,6 +246,11 @@ export declare class Connection {
   takeOutput(): Payload | null;
   /** Whether output was pending after the last receive / handleTimeout / pollEvents. */
   readonly hadOutput: boolean;
+  /**
+   * Whether the engine had a deadline after the last receive / handleTimeout / pollEvents (a
+   * close started since arms one: ask `nextTimeout()` then).
+   */
+  readonly hadDeadline: boolean;
 
   /** A text message: a string, or its UTF-8 bytes (validated; invalid UTF-8 throws `invalid_input`). */
   sendText(text: string | Bytes): void;

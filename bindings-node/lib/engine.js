@@ -13,6 +13,8 @@
 //                                      the native call, decoded into event objects; each sets
 //                                      conn._flags from the native side's description
 //   backend.F_OUTPUT                   the flag bit "output is pending"
+//   backend.F_DEADLINE                 optional: the flag bit "a deadline is set" (else
+//                                      `hasDeadline` asks `nextTimeout()`)
 //   backend.takeOutput(conn)           every queued byte as a Buffer / Uint8Array, or null
 //   backend.closeInfo(conn)            the native close info as a plain object, or null
 //   backend.bytes(u8)                  a fresh Uint8Array as handed out (Node: a Buffer view)
@@ -78,10 +80,13 @@ function createEngine(backend) {
           i += 3;
           break;
         }
-        case T_BINARY:
-          events.push({ type: 'binary', data: blob.subarray(words[i + 1], words[i + 2]) });
+        case T_BINARY: {
+          const s = words[i + 1];
+          const e = words[i + 2];
+          events.push({ type: 'binary', data: s === 0 && e === blob.length ? blob : blob.subarray(s, e) });
           i += 3;
           break;
+        }
         case T_TEXT_BYTES:
           events.push({ type: 'text', data: blob.subarray(words[i + 1], words[i + 2]) });
           i += 3;
@@ -288,6 +293,15 @@ function createEngine(backend) {
     nextTimeout() {
       const t = this._n.nextTimeout();
       return t === undefined || t === null ? null : t;
+    }
+
+    /**
+     * Whether the engine had a deadline after the last receive / handleTimeout / pollEvents
+     * (a close started since arms one; call `nextTimeout()` then). Lets a driver skip asking
+     * for the deadline after every read.
+     */
+    get hadDeadline() {
+      return backend.F_DEADLINE ? (this._flags & backend.F_DEADLINE) !== 0 : this.nextTimeout() !== null;
     }
 
     /** Every queued output byte as one Buffer / Uint8Array, or `null` when nothing is queued. */

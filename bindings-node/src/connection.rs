@@ -136,18 +136,19 @@ impl NativeConnection {
     /// changes the connection's state (the core's delivery contract).
     fn collect(&mut self, env: &Env, desc: Unknown) -> Result<Raw> {
         self.c.reset();
-        self.collect_after(env, desc, Vec::new())
+        self.collect_after(env, desc.raw(), Vec::new(), None)
     }
 
     /// `collect`, after `objs` and the collector already took the events of a `receive_into`.
     fn collect_after(
         &mut self,
         env: &Env,
-        desc: Unknown,
+        desc: sys::napi_value,
         mut objs: Vec<sys::napi_value>,
+        slab: Option<&mut [u8]>,
     ) -> Result<Raw> {
         let raw_env = env.raw();
-        let desc = unsafe { u32_slice(raw_env, desc.raw())? };
+        let desc = unsafe { u32_slice(raw_env, desc)? };
         let raw_text_chunks = self.conn.config().ignore_utf8_errors;
         let c = &mut self.c;
         let mut result = Ok(());
@@ -171,6 +172,9 @@ impl NativeConnection {
         if self.conn.buffered_amount() > 0 {
             flags |= F_OUTPUT;
         }
+        if self.conn.poll_timeout().is_some() {
+            flags |= F_DEADLINE;
+        }
         let n = self.c.desc.len();
         let overflow = desc.len() < 2 || n > desc.len() - 2;
         if overflow {
@@ -178,7 +182,18 @@ impl NativeConnection {
         }
         if flags & (F_OBJECTS | F_OVERFLOW) != 0 || (self.c.has_text && self.c.has_blob) {
             flags |= F_ARRAY;
+            if objs.len() == 1 && flags & (F_OVERFLOW | F_TEXT | F_BLOB) == 0 {
+                flags ^= F_ARRAY | F_ONE_OBJECT;
+            }
         }
+        let blob_len = self.c.blob.len();
+        let slab = match slab {
+            Some(slab) if self.c.has_blob && flags & (F_ARRAY | F_TEXT) == 0 && blob_len <= slab.len() => {
+                flags |= F_BLOB_IN_SLAB;
+                Some(slab)
+            }
+            _ => None,
+        };
         if desc.len() >= 2 {
             desc[0] = flags;
             desc[1] = n as u32;
@@ -210,11 +225,19 @@ impl NativeConnection {
             } else {
                 None
             };
+            if let Some(slab) = slab {
+                slab[..blob_len].copy_from_slice(&self.c.blob);
+                self.c.blob.clear();
+                return js_number(raw_env, blob_len as f64).map(Raw);
+            }
             let blob = if self.c.has_blob {
                 Some(js_buffer(raw_env, &mut self.c.blob)?)
             } else {
                 None
             };
+            if flags & F_ONE_OBJECT != 0 {
+                return Ok(Raw(objs[0]));
+            }
             if flags & F_ARRAY == 0 {
                 return Ok(Raw(match (text, blob) {
                     (Some(t), _) => t,
@@ -253,6 +276,18 @@ impl NativeConnection {
     /// the peer's close can still be answered until `takeOutput` takes the close frame.
     #[napi]
     pub fn receive(&mut self, env: Env, chunk: &[u8], desc: Unknown, now: f64) -> Result<Raw> {
+        self.receive_raw(&env, chunk, desc.raw(), now, None)
+    }
+
+    /// `receive`, also reached through `receiveTo(handle, ...)` (the hot path).
+    fn receive_raw(
+        &mut self,
+        env: &Env,
+        chunk: &[u8],
+        desc: sys::napi_value,
+        now: f64,
+        slab: Option<&mut [u8]>,
+    ) -> Result<Raw> {
         // Whole messages are lent (no allocation per message) and large ones are received
         // straight into their own Buffer; the rest come as owned events.
         self.c.reset();
@@ -271,7 +306,7 @@ impl NativeConnection {
         if now >= 0.0 {
             self.conn.handle_timeout(time(now));
         }
-        self.collect_after(&env, desc, objs)
+        self.collect_after(env, desc, objs, slab)
     }
 
     /// The transport reached end of input.
@@ -669,14 +704,16 @@ impl Drop for NativeConnection {
 
 /// The hot path as plain napi functions, without napi-rs's per-call machinery (class
 /// checks, borrow scopes: ~200 ns of a 30-byte `sendText` here):
-/// `{ sendTextTo(handle, text), sendTextBytesTo(handle, u8), sendBinaryTo(handle, u8),
+/// `{ receiveTo(handle, chunk, desc, now, slab, at), sendTextTo(handle, text),
+/// sendTextBytesTo(handle, u8), sendBinaryTo(handle, u8),
 /// sendZeroCopyTo(handle, u8, slab, at), sendTextZeroCopyTo(handle, u8, slab, at),
 /// takeOutputTo(handle, slab, at) }`, where `handle` is a connection's `handle` and
 /// `slab[at..]` a Uint8Array's free part that output is copied into (see `takeOutputTo`).
 #[napi]
 pub fn hot_functions(env: Env) -> Result<Raw> {
     type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
-    let functions: [(&std::ffi::CStr, Callback); 6] = [
+    let functions: [(&std::ffi::CStr, Callback); 7] = [
+        (c"receiveTo", receive_to),
         (c"sendTextTo", send_text_to),
         (c"sendTextBytesTo", send_text_bytes_to),
         (c"sendBinaryTo", send_binary_to),
@@ -700,6 +737,31 @@ pub fn hot_functions(env: Env) -> Result<Raw> {
             set(raw, obj, name, f)?;
         }
         Ok(Raw(obj))
+    }
+}
+
+/// `receiveTo(handle, chunk, desc, now, slab, at)`: the connection's `receive` (`chunk` a
+/// Uint8Array), where a call whose only values are binary payloads copies them into
+/// `slab[at..]` when they fit and returns their length (`F_BLOB_IN_SLAB`).
+unsafe extern "C" fn receive_to(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe {
+        hot_call::<5>(env, info, |env, conn, args| {
+            let chunk = u8_view(env, args[0], "receive needs a Uint8Array")?;
+            let mut now = 0f64;
+            if sys::napi_get_value_double(env.raw(), args[2], &mut now) != sys::Status::napi_ok {
+                return Err(invalid_input(env, "receive needs a time in milliseconds"));
+            }
+            let slab = LentSlab::from_args(env, args[3], args[4])?;
+            let (c, l) = (chunk.as_ptr() as usize, slab.ptr as usize);
+            if c < l + slab.len && l < c + chunk.len() {
+                return Err(invalid_input(env, "receive: the slab overlaps the chunk"));
+            }
+            conn.receive_raw(env, chunk, args[1], now, Some(slab.bytes()))
+                .map(|r| Some(r.0))
+        })
     }
 }
 
@@ -784,7 +846,7 @@ unsafe fn zero_copy(
     args: &[sys::napi_value; 3],
 ) -> Result<Option<sys::napi_value>> {
     let data = unsafe { u8_view(env, args[0], "sendZeroCopy needs a Uint8Array")? };
-    let slab = unsafe { OutputSlab::from_args(env, args[1], args[2])? };
+    let slab = unsafe { LentSlab::from_args(env, args[1], args[2])? };
     match conn.conn.send_zero_copy(kind, data) {
         // Only the header was queued: the output, taken now, is what precedes `data`.
         Ok(true) => unsafe { js_number(env.raw(), conn.output_into(slab.bytes())).map(Some) },
@@ -803,19 +865,20 @@ unsafe extern "C" fn take_output_to(
 ) -> sys::napi_value {
     unsafe {
         hot_call::<2>(env, info, |env, conn, args| {
-            let slab = OutputSlab::from_args(env, args[0], args[1])?;
+            let slab = LentSlab::from_args(env, args[0], args[1])?;
             js_number(env.raw(), conn.output_into(slab.bytes())).map(Some)
         })
     }
 }
 
-/// The free part `slab[at..]` of a Uint8Array the JS layer lends for output.
-struct OutputSlab {
+/// The free part `slab[at..]` of a Uint8Array the JS layer lends for output (and, in
+/// `receiveTo`, for the payloads of small messages).
+struct LentSlab {
     ptr: *mut u8,
     len: usize,
 }
 
-impl OutputSlab {
+impl LentSlab {
     /// From the arguments `slab` (a Uint8Array) and `at` (an offset into it).
     ///
     /// # Safety
@@ -824,7 +887,7 @@ impl OutputSlab {
         env: &Env,
         slab: sys::napi_value,
         at: sys::napi_value,
-    ) -> Result<OutputSlab> {
+    ) -> Result<LentSlab> {
         let slab = unsafe { u8_view(env, slab, "the output slab must be a Uint8Array")? };
         let mut offset = 0u32;
         let status = unsafe { sys::napi_get_value_uint32(env.raw(), at, &mut offset) };
@@ -832,7 +895,7 @@ impl OutputSlab {
         if status != sys::Status::napi_ok || offset > slab.len() {
             return Err(invalid_input(env, "the output slab offset is out of range"));
         }
-        Ok(OutputSlab {
+        Ok(LentSlab {
             ptr: unsafe { slab.as_ptr().add(offset).cast_mut() },
             len: slab.len() - offset,
         })
@@ -892,8 +955,8 @@ unsafe fn hot_call<const ARGS: usize>(
     let env = Env::from_raw(env);
     let mut result = ptr::null_mut();
     let call = std::panic::catch_unwind(AssertUnwindSafe(|| unsafe {
-        let mut argc = 4usize;
-        let mut argv = [ptr::null_mut(); 4];
+        let mut argc = 6usize;
+        let mut argv = [ptr::null_mut(); 6];
         let cb = sys::napi_get_cb_info(
             env.raw(),
             info,

@@ -22,7 +22,12 @@
 //!   offset and length (`T_SLAB_TEXT` / `T_SLAB_BINARY`).
 //!
 //! The return value is `undefined`, the string, the Buffer, or an array
-//! `[text, blob, overflowDesc, ...objects]`, as `desc[0]` says.
+//! `[text, blob, overflowDesc, ...objects]`, or the one object alone (`F_ONE_OBJECT`), as
+//! `desc[0]` says. On the hot path
+//! (`receiveTo`) the caller also lends the free part of a slab Buffer: a call whose only
+//! values are binary payloads copies its blob there instead of into a Buffer of its own (a
+//! malloc and a free on V8's sweeper per read) and returns the blob's length
+//! (`F_BLOB_IN_SLAB`).
 
 use std::ptr;
 
@@ -47,6 +52,13 @@ const F_OBJECTS: u32 = 4;
 const F_OVERFLOW: u32 = 8;
 const F_OUTPUT: u32 = 16;
 const F_ARRAY: u32 = 32;
+/// The connection has a deadline after the call (`nextTimeout()` is not null).
+const F_DEADLINE: u32 = 64;
+/// The blob was copied into the slab lent to `receiveTo`; the return value is its length.
+const F_BLOB_IN_SLAB: u32 = 128;
+/// The call's only value is one object (a message's Buffer or slab, a rare event): the
+/// return value is that object, not an array holding it.
+const F_ONE_OBJECT: u32 = 256;
 
 // The frequent events' codes: describe.rs. Node's rare events:
 const T_OBJECT: u32 = 7; // index into the returned array

@@ -176,7 +176,8 @@ class WebSocket extends EventEmitter {
     } finally {
       this._inDispatch = false;
       this._flush();
-      this._arm();
+      // A close started by a handler armed its own deadline (close() calls _arm).
+      if (this._conn !== null && this._conn.hadDeadline) this._arm();
     }
   }
 
