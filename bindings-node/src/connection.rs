@@ -188,7 +188,9 @@ impl NativeConnection {
         }
         let blob_len = self.c.blob.len();
         let slab = match slab {
-            Some(slab) if self.c.has_blob && flags & (F_ARRAY | F_TEXT) == 0 && blob_len <= slab.len() => {
+            Some(slab)
+                if self.c.has_blob && flags & (F_ARRAY | F_TEXT) == 0 && blob_len <= slab.len() =>
+            {
                 flags |= F_BLOB_IN_SLAB;
                 Some(slab)
             }
@@ -883,17 +885,13 @@ impl LentSlab {
     ///
     /// # Safety
     /// As for [`u8_view`].
-    unsafe fn from_args(
-        env: &Env,
-        slab: sys::napi_value,
-        at: sys::napi_value,
-    ) -> Result<LentSlab> {
-        let slab = unsafe { u8_view(env, slab, "the output slab must be a Uint8Array")? };
+    unsafe fn from_args(env: &Env, slab: sys::napi_value, at: sys::napi_value) -> Result<LentSlab> {
+        let slab = unsafe { u8_view(env, slab, "the slab must be a Uint8Array")? };
         let mut offset = 0u32;
         let status = unsafe { sys::napi_get_value_uint32(env.raw(), at, &mut offset) };
         let offset = offset as usize;
         if status != sys::Status::napi_ok || offset > slab.len() {
-            return Err(invalid_input(env, "the output slab offset is out of range"));
+            return Err(invalid_input(env, "the slab offset is out of range"));
         }
         Ok(LentSlab {
             ptr: unsafe { slab.as_ptr().add(offset).cast_mut() },
