@@ -47,6 +47,22 @@ NODE_TARGETS = {
 }
 WASM_TARGETS = {"small text (16-64 B)": 10, "small binary (16-64 B)": 10, "1 MiB binary": 2.5}  # wasm / native, at most
 DEFLATE_TARGET = 1.2
+# End to end (issues 14 and 15), per group: (server, peer, scenarios or None for all of them,
+# at least this many of the peer's msgs/s in the same scenario and run).
+E2E_TARGETS = {
+    "node": [
+        ("wsengine WebSocketServer", "ws (bufferutil)", ("100 conn × 32 B, 16 in flight",), 2.0),
+        ("wsengine WebSocketServer", "ws (bufferutil)",
+         ("1 conn × 16 KiB, round trips", "100 conn × 16 KiB, 16 in flight"), 1.0),
+        ("Socket.IO + wsengine", "Socket.IO + eiows", None, 1.0),
+    ],
+    "python": [
+        ("wsengine.asyncio", "picows", ("1 conn × 256 B, round trips",), 1.0),
+        ("wsengine.asyncio (TLS)", "picows (TLS)", ("1 conn × 256 B, round trips, TLS",), 1.0),
+        ("wsengine.asyncio", "websockets", ("100 conn × 32 B, 16 in flight",), 3.0),
+        ("uvicorn+wsengine", "uvicorn+websockets", ("1 conn × 256 B, round trips", "100 conn × 32 B, 16 in flight"), 1.5),
+    ],
+}
 
 
 def load(results: str, name: str) -> Optional[Any]:
@@ -442,9 +458,24 @@ every JS receiver, ws included: the last column is the wasm build's distance fro
 E2E_ORDER = ["rust", "python", "node"]
 
 
-def e2e_sections(results: str) -> str:
-    """A table and a plot per e2e group: each server x scenario, msgs/s and latency, and the
-    ratio of its msgs/s to the group's reference peer in the same scenario and run."""
+def e2e_target_notes(group: str, scenario: str, here: list, misses: list[str]) -> dict:
+    """The verdicts of E2E_TARGETS on one scenario's results, by server; misses get a line."""
+    rate = {r["server"]: r["msgs_per_sec"] for r in here if r.get("ok") and r.get("msgs_per_sec")}
+    notes: dict = {}
+    for server, peer, scenarios, target in E2E_TARGETS.get(group, []):
+        if (scenarios is not None and scenario not in scenarios) or server not in rate or peer not in rate:
+            continue
+        ratio = rate[server] / rate[peer]
+        notes.setdefault(server, []).append(f"{ratio:.2f}× {peer}, ≥ {target:g}× {verdict(ratio >= target)}")
+        if ratio < target:
+            misses.append(f"{group} e2e {scenario}: {server} {ratio:.2f}× {peer} (target ≥ {target:g}×)")
+    return notes
+
+
+def e2e_sections(results: str) -> tuple[str, list[str]]:
+    """A table and a plot per e2e group: each server x scenario, msgs/s and latency, the
+    ratio of its msgs/s to the group's reference peer in the same scenario and run, and the
+    issues' targets (E2E_TARGETS)."""
     import glob
 
     runs = {}
@@ -453,8 +484,9 @@ def e2e_sections(results: str) -> str:
             data = json.load(f)
         if isinstance(data, dict) and "group" in data and "results" in data:
             runs[data["group"]] = data
+    misses: list[str] = []
     if not runs:
-        return "## End to end (servers under one load generator)\n\nNot run.\n"
+        return "## End to end (servers under one load generator)\n\nNot run.\n", misses
     out = ["""## End to end (servers under one load generator)
 
 `scripts/bench_e2e.py` (`make bench-e2e`): each server of a group (`bench-e2e/servers.py`) runs pinned
@@ -473,17 +505,18 @@ reaches about 1.2 M echoes/s on its core (bench-e2e/README.md): rates near that 
             if not here:
                 continue
             bars = []
+            notes = e2e_target_notes(group, scenario, here, misses)
             for r in here:
                 ref = next((x for x in here if x.get("reference") and x.get("ok")
                             and x.get("socketio_server") == r.get("socketio_server")), None)
                 name = r["server"] + (" *" if r.get("reference") else "")
                 if not r.get("ok"):
                     why = "; ".join(r.get("error_messages", []))[:120].replace("|", "/")
-                    rows.append(f"| {scenario} | {name} | failed: {why} | | | |")
+                    rows.append(f"| {scenario} | {name} | failed: {why} | | | | |")
                     continue
                 ratio = f"{r['msgs_per_sec'] / ref['msgs_per_sec']:.2f}×" if ref and ref["msgs_per_sec"] else "—"
                 rows.append(f"| {scenario} | {name} | {r['msgs_per_sec']:,.0f} | {r['p50_us']:,.0f} | "
-                            f"{r['p99_us']:,.0f} | {ratio} |")
+                            f"{r['p99_us']:,.0f} | {ratio} | {'; '.join(notes.get(r['server'], []))} |")
                 bars.append((r["server"], r["msgs_per_sec"]))
             if bars:
                 plot_groups.append((scenario, bars))
@@ -511,13 +544,13 @@ reaches about 1.2 M echoes/s on its core (bench-e2e/README.md): rates near that 
 
 {data['duration_s']:g} s measured per scenario after {data['warmup_s']:g} s of warm-up{quick}.{failures}{runtime}
 
-| scenario | server | msgs/s | p50 µs | p99 µs | msgs/s ÷ reference |
-|---|---|---:|---:|---:|---:|
+| scenario | server | msgs/s | p50 µs | p99 µs | msgs/s ÷ reference | targets |
+|---|---|---:|---:|---:|---:|---|
 """ + "\n".join(rows) + f"""
 
 {plot}
 """)
-    return "\n".join(out)
+    return "\n".join(out), misses
 
 
 # ---------------------------------------------------------------------------------------- main
@@ -555,8 +588,8 @@ def main() -> int:
     pyclient, pyclient_miss = pyclient_section(load(results, "pyclient-roundtrip.json"))
     node, node_miss, node_head = node_section(load(results, "node.json"))
     wasm, wasm_miss = wasm_section(load(results, "wasm.json"))
-    e2e = e2e_sections(results)
-    misses = core_miss + deflate_miss + py_miss + pyclient_miss + node_miss + wasm_miss
+    e2e, e2e_miss = e2e_sections(results)
+    misses = core_miss + deflate_miss + py_miss + pyclient_miss + node_miss + wasm_miss + e2e_miss
     headlines = [h for h in (peer_head, py_head, node_head) if h]
     summary = "All the issues' targets were met in this run." if not misses else (
         "Targets not met in this run:\n\n" + "\n".join(f"- {m}" for m in misses))
