@@ -114,6 +114,8 @@ function events(conn, r) {
 
 // The small binary payloads of a read are copied into a slice of a shared slab, not into a
 // Buffer of their own (receiveTo, F_BLOB_IN_SLAB): as with output, one allocation per slab.
+// As with Node's pooled Buffers, a message's Buffer keeps its slab alive, and its `.buffer`
+// is the whole slab (other messages' bytes): copy a message kept for long.
 const IN_SLAB = 64 * 1024;
 const IN_FREE_MIN = 8 * 1024; // a new slab when less is free (a read's blob rarely needs more)
 let inSlab = Buffer.allocUnsafeSlow(IN_SLAB);

@@ -247,8 +247,8 @@ export declare class Connection {
   /** Whether output was pending after the last receive / handleTimeout / pollEvents. */
   readonly hadOutput: boolean;
   /**
-   * Whether the engine had a deadline after the last receive / handleTimeout / pollEvents (a
-   * close started since arms one: ask `nextTimeout()` then).
+   * Whether the engine had a deadline after the last receive / receiveEof / handleTimeout /
+   * pollEvents (a close started since arms one: ask `nextTimeout()` then).
    */
   readonly hadDeadline: boolean;
 

@@ -14,7 +14,7 @@
 //                                      conn._flags from the native side's description
 //   backend.F_OUTPUT                   the flag bit "output is pending"
 //   backend.F_DEADLINE                 optional: the flag bit "a deadline is set" (else
-//                                      `hasDeadline` asks `nextTimeout()`)
+//                                      `hadDeadline` asks `nextTimeout()`)
 //   backend.takeOutput(conn)           every queued byte as a Buffer / Uint8Array, or null
 //   backend.closeInfo(conn)            the native close info as a plain object, or null
 //   backend.bytes(u8)                  a fresh Uint8Array as handed out (Node: a Buffer view)
@@ -83,7 +83,9 @@ function createEngine(backend) {
         case T_BINARY: {
           const s = words[i + 1];
           const e = words[i + 2];
-          events.push({ type: 'binary', data: s === 0 && e === blob.length ? blob : blob.subarray(s, e) });
+          // The whole blob is the message's own (an empty one is a fresh subarray: the
+          // WASM side's empty blob is shared).
+          events.push({ type: 'binary', data: s === 0 && e === blob.length && e > 0 ? blob : blob.subarray(s, e) });
           i += 3;
           break;
         }
@@ -296,8 +298,8 @@ function createEngine(backend) {
     }
 
     /**
-     * Whether the engine had a deadline after the last receive / handleTimeout / pollEvents
-     * (a close started since arms one; call `nextTimeout()` then). Lets a driver skip asking
+     * Whether the engine had a deadline after the last receive / receiveEof / handleTimeout /
+     * pollEvents (a close started since arms one; call `nextTimeout()` then). Lets a driver skip asking
      * for the deadline after every read.
      */
     get hadDeadline() {

@@ -744,7 +744,8 @@ pub fn hot_functions(env: Env) -> Result<Raw> {
 
 /// `receiveTo(handle, chunk, desc, now, slab, at)`: the connection's `receive` (`chunk` a
 /// Uint8Array), where a call whose only values are binary payloads copies them into
-/// `slab[at..]` when they fit and returns their length (`F_BLOB_IN_SLAB`).
+/// `slab[at..]` when they fit and returns their length (`F_BLOB_IN_SLAB`). The slab must not
+/// share memory with `chunk` or `desc` (checked).
 unsafe extern "C" fn receive_to(
     env: sys::napi_env,
     info: sys::napi_callback_info,
@@ -757,9 +758,14 @@ unsafe extern "C" fn receive_to(
                 return Err(invalid_input(env, "receive needs a time in milliseconds"));
             }
             let slab = LentSlab::from_args(env, args[3], args[4])?;
-            let (c, l) = (chunk.as_ptr() as usize, slab.ptr as usize);
-            if c < l + slab.len && l < c + chunk.len() {
-                return Err(invalid_input(env, "receive: the slab overlaps the chunk"));
+            let desc = u32_slice(env.raw(), args[1])?;
+            let (l, d) = (slab.ptr as usize, desc.as_ptr() as usize);
+            let (c, c_len) = (chunk.as_ptr() as usize, chunk.len());
+            if (c < l + slab.len && l < c + c_len) || (d < l + slab.len && l < d + 4 * desc.len()) {
+                return Err(invalid_input(
+                    env,
+                    "receive: the slab overlaps the chunk or desc",
+                ));
             }
             conn.receive_raw(env, chunk, args[1], now, Some(slab.bytes()))
                 .map(|r| Some(r.0))
