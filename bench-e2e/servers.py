@@ -231,7 +231,7 @@ SERVERS = [
     {
         "name": "Socket.IO + wsengine",
         "group": "node",
-        "cmd": ["{socketio_node}", "bench-e2e/peers/node/socketio_wsengine_echo.js", "{port}"],
+        "cmd": ["{socketio_node}", "bench-e2e/peers/node/socketio_echo.js", "{port}", "wsengine"],
         "path": "/socket.io/?EIO=4&transport=websocket",
         "socketio": True,
         "setup": NODE_SETUP + "; " + SOCKETIO_SETUP,
@@ -240,7 +240,7 @@ SERVERS = [
     {
         "name": "Socket.IO + eiows",
         "group": "node",
-        "cmd": [EIOWS_NODE, "bench-e2e/peers/node/socketio_eiows_echo.js", "{port}"],
+        "cmd": [EIOWS_NODE, "bench-e2e/peers/node/socketio_echo.js", "{port}", "eiows"],
         "path": "/socket.io/?EIO=4&transport=websocket",
         "socketio": True,
         "setup": f"({NODE_PEERS_SETUP}) && {EIOWS_SETUP}",
