@@ -54,7 +54,8 @@ pub enum Event {
 }
 
 /// An event handed to the callback of [`crate::Connection::receive_with`]: a whole message
-/// borrowed from the connection's buffer (valid during the call), or any other event.
+/// borrowed from the connection's buffer (valid during the call), or from the caller's input
+/// with [`crate::Connection::receive_in_place`], or any other event.
 #[derive(Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EventRef<'a> {

@@ -109,22 +109,39 @@ impl Connection {
     /// engine's buffer; one received into a sink's buffer but completed through `receive`
     /// is queued as an [`Event::Binary`] / [`Event::Text`] copy.
     pub fn receive_into<S: EventSink + ?Sized>(&mut self, data: &[u8], sink: &mut S) {
-        let mut sink = SinkRef(sink);
+        self.receive_input(Input::Shared(data), &mut SinkRef(sink));
+    }
+
+    /// [`Connection::receive_into`] on bytes the caller lets the engine change: a whole
+    /// message that lies in `data` (one uncompressed frame, whole-message delivery) is
+    /// unmasked and validated where it is and lent as [`EventRef::Binary`] /
+    /// [`EventRef::Text`] pointing into `data`, with no copy at all. A binding whose runtime
+    /// can hand out a view of its read buffer (a Node `Buffer`'s `subarray`) delivers such a
+    /// message without copying it. The sink tells these from messages lent from the engine's
+    /// buffer by their address. Bytes of `data` outside such messages are left as they came;
+    /// the messages' own bytes are unmasked even when the connection then fails on them
+    /// (invalid UTF-8).
+    pub fn receive_in_place<S: EventSink + ?Sized>(&mut self, data: &mut [u8], sink: &mut S) {
+        self.receive_input(Input::Mutable(data), &mut SinkRef(sink));
+    }
+
+    /// `receive_into` and `receive_in_place`.
+    fn receive_input(&mut self, data: Input<'_>, sink: &mut dyn EventSink) {
         // Events queued by other calls come first.
-        self.hand_over_events(&mut sink);
-        if data.is_empty() || self.phase == Phase::Closed {
+        self.hand_over_events(sink);
+        if data.bytes().is_empty() || self.phase == Phase::Closed {
             return;
         }
         self.timers.note_activity();
         if self.phase == Phase::Connecting {
-            if let Some(rest) = self.receive_opening(data) {
-                self.hand_over_events(&mut sink);
-                self.read_frames_with(&rest, Some(&mut sink));
+            if let Some(rest) = self.receive_opening(data.bytes()) {
+                self.hand_over_events(sink);
+                self.read_frames_with(Input::Shared(&rest), Some(sink));
             }
         } else {
-            self.read_frames_with(data, Some(&mut sink));
+            self.read_frames_with(data, Some(sink));
         }
-        self.hand_over_events(&mut sink);
+        self.hand_over_events(sink);
     }
 
     /// Hands every queued event to `sink`.
@@ -136,35 +153,35 @@ impl Connection {
 
     /// Reads frames from `data` (the handshake is over).
     pub(super) fn read_frames(&mut self, data: &[u8]) {
-        self.read_frames_with(data, None);
+        self.read_frames_with(Input::Shared(data), None);
     }
 
     /// Reads frames; with `lend`, whole single-frame messages are lent to it and every
     /// other event is handed to it as soon as it is produced.
     fn read_frames_with<'f>(
         &mut self,
-        mut data: &[u8],
+        mut data: Input<'_>,
         mut lend: Option<&mut (dyn EventSink + 'f)>,
     ) {
-        while !data.is_empty() && self.reading() {
+        while !data.bytes().is_empty() && self.reading() {
             let step = match self.recv.frame {
                 None if self.recv.header_len == 0 && self.recv.message.is_none() => {
-                    match self.whole_message(data) {
+                    match self.whole_message(data.bytes()) {
                         Ok(Some((h, head))) => {
-                            self.deliver_whole_message(h, head, data, lend.as_deref_mut())
+                            self.deliver_whole_message(h, head, &mut data, lend.as_deref_mut())
                         }
-                        Ok(None) => self.read_header(data),
+                        Ok(None) => self.read_header(data.bytes()),
                         Err(e) => Err(e),
                     }
                 }
-                None => self.read_header(data),
+                None => self.read_header(data.bytes()),
                 Some(frame) => {
-                    self.offer_message_buffer(lend.as_deref_mut(), data.len());
-                    self.read_payload(frame, data)
+                    self.offer_message_buffer(lend.as_deref_mut(), data.bytes().len());
+                    self.read_payload(frame, data.bytes())
                 }
             };
             match step {
-                Ok(n) => data = data.get(n..).unwrap_or(&[]),
+                Ok(n) => data.advance(n),
                 Err(e) => {
                     // Messages before the error were delivered; answers to them still go
                     // out before our close frame, which is fenced (Autobahn 5.15).
@@ -249,19 +266,37 @@ impl Connection {
     }
 
     /// Delivers the whole message found by [`Self::whole_message`] with one copy, one unmask
-    /// and one UTF-8 pass: lent to `lend` from the reused buffer, or queued as an owned event.
-    /// Returns the bytes used, or the error that fails the connection.
+    /// and one UTF-8 pass: lent to `lend` from the reused buffer, or queued as an owned event;
+    /// in `data` itself when that is the caller's to change (no copy). Returns the bytes used,
+    /// or the error that fails the connection.
     #[inline]
     fn deliver_whole_message<'f>(
         &mut self,
         h: FrameHeader,
         head: usize,
-        data: &[u8],
-        lend: Option<&mut (dyn EventSink + 'f)>,
+        data: &mut Input<'_>,
+        mut lend: Option<&mut (dyn EventSink + 'f)>,
     ) -> Result<usize, Error> {
         let len = h.payload_len as usize;
-        let payload = &data[head..head + len];
         let text = h.opcode == OpCode::Text;
+        if let (Some(f), Input::Mutable(bytes)) = (lend.as_deref_mut(), &mut *data) {
+            if !(text && self.config.ignore_utf8_errors) {
+                let payload = &mut bytes[head..head + len];
+                if let Some(key) = h.mask {
+                    apply_mask(payload, key, 0);
+                }
+                let payload = &*payload;
+                if !text {
+                    f.event(EventRef::Binary(payload));
+                } else if simdutf8::basic::from_utf8(payload).is_ok() {
+                    f.event(EventRef::Text(as_str_validated(payload)));
+                } else {
+                    return Err(Error::InvalidUtf8);
+                }
+                return Ok(head + len);
+            }
+        }
+        let payload = &data.bytes()[head..head + len];
         match lend {
             Some(f) if !(text && self.config.ignore_utf8_errors) => {
                 // Into the sink's own buffer when it gives one: one pass, where it wants it.
@@ -732,6 +767,35 @@ fn deliverable(m: &InMessage, ignore_utf8: bool) -> usize {
 fn is_char_boundary(b: u8) -> bool {
     // Not a UTF-8 continuation byte (10xxxxxx).
     (b as i8) >= -0x40
+}
+
+/// The bytes the frame reader works through: the caller's, read only, or the caller's to
+/// change ([`Connection::receive_in_place`]: whole messages are unmasked where they lie).
+enum Input<'a> {
+    Shared(&'a [u8]),
+    Mutable(&'a mut [u8]),
+}
+
+impl Input<'_> {
+    /// The bytes not read yet.
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Input::Shared(b) => b,
+            Input::Mutable(b) => b,
+        }
+    }
+
+    /// Drops the first `n` bytes (all of them if there are fewer).
+    fn advance(&mut self, n: usize) {
+        match self {
+            Input::Shared(b) => *b = b.get(n..).unwrap_or(&[]),
+            Input::Mutable(b) => {
+                let rest = core::mem::take(b);
+                let n = n.min(rest.len());
+                *b = &mut rest[n..];
+            }
+        }
+    }
 }
 
 /// Lets a `?Sized` sink be used as `&mut dyn EventSink`.

@@ -1606,3 +1606,153 @@ fn send_takes_text_as_bytes_and_refuses_invalid_utf8() {
     assert!(s.take_output().is_empty());
     assert_eq!(s.state(), State::Open);
 }
+
+/// A sink that records where each lent message lies: in `input` (`receive_in_place`) or not.
+struct WhereLent {
+    input: core::ops::Range<usize>,
+    got: Vec<(bool, Event)>,
+}
+
+impl crate::EventSink for WhereLent {
+    fn event(&mut self, event: crate::EventRef<'_>) {
+        let at = |p: *const u8, len: usize| {
+            let p = p as usize;
+            self.input.start <= p && p + len <= self.input.end
+        };
+        let in_input = match &event {
+            crate::EventRef::Binary(b) => at(b.as_ptr(), b.len()),
+            crate::EventRef::Text(t) => at(t.as_ptr(), t.len()),
+            _ => false,
+        };
+        self.got.push((in_input, event.into_owned()));
+    }
+}
+
+#[test]
+fn receive_in_place_lends_whole_messages_from_the_input() {
+    let mut s = server();
+    let big = pattern(20_000);
+    let mut input = masked(0x82, &big);
+    input.extend(masked(0x81, "héllo".as_bytes()));
+    input.extend(masked(0x02, b"frag")); // fragmented: assembled in the engine
+    input.extend(masked(0x80, b"ment"));
+    input.extend(masked(0x89, b"ping")); // control frames are never lent
+    let tail = masked(0x82, &pattern(300));
+    input.extend(&tail[..100]); // completed by the next call
+    let original = input.clone();
+    let range = input.as_ptr_range();
+    let mut sink = WhereLent {
+        input: range.start as usize..range.end as usize,
+        got: Vec::new(),
+    };
+    s.receive_in_place(&mut input, &mut sink);
+    let mut rest = tail[100..].to_vec();
+    s.receive_in_place(&mut rest, &mut sink);
+    let got: Vec<(bool, bool)> = sink
+        .got
+        .iter()
+        .map(|(at, e)| {
+            (
+                *at,
+                match e {
+                    Event::Binary(b) => *b == big || *b == b"fragment" || *b == pattern(300),
+                    Event::Text(t) => t == "héllo",
+                    _ => false,
+                },
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(true, true), (true, true), (false, true), (false, true)]
+    );
+    // Only the lent messages' payloads changed (unmasked); headers and the rest did not.
+    let big_head = 8; // 2 + 2 (16-bit length) + 4 (key)
+    assert_eq!(input[..big_head], original[..big_head]);
+    assert_eq!(input[big_head..big_head + big.len()], big[..]);
+    let after = big_head + big.len() + 6 + "héllo".len();
+    assert_eq!(input[after..], original[after..]);
+    assert_eq!(s.take_output(), frame(0x8a, b"ping", None));
+    assert_eq!(s.state(), State::Open);
+}
+
+#[test]
+fn receive_in_place_fails_invalid_text_with_1007() {
+    let mut s = server();
+    let mut input = masked(0x81, b"ok");
+    input.extend(masked(0x81, &[b'a', 0xff, b'b']));
+    input.extend(masked(0x82, b"never delivered"));
+    let mut got = Vec::new();
+    s.receive_in_place(&mut input, &mut |e: crate::EventRef<'_>| {
+        got.push(e.into_owned())
+    });
+    got.extend(core::iter::from_fn(|| s.poll_event()));
+    assert_eq!(got[0], Event::Text("ok".into()));
+    assert!(
+        matches!(got[1], Event::Failed(ref e) if e.close_code() == 1007),
+        "{got:?}"
+    );
+    let out = s.take_output();
+    assert_eq!((out[0], &out[2..4]), (0x88, &[0x03, 0xef][..])); // close frame, 1007
+}
+
+/// A sink for the comparison below: every event as owned, buffers given for large ones.
+#[derive(Default)]
+struct Owned(Vec<Event>);
+
+impl crate::EventSink for Owned {
+    fn event(&mut self, event: crate::EventRef<'_>) {
+        self.0.push(event.into_owned());
+    }
+    fn message_buffer(&mut self, len: usize) -> Option<Box<dyn crate::MessageBuffer>> {
+        (len >= 64).then(|| Box::new(TestBuffer(vec![0; len])) as Box<dyn crate::MessageBuffer>)
+    }
+    fn text_buffer(&mut self, len: usize) -> Option<Box<dyn crate::MessageBuffer>> {
+        self.message_buffer(len)
+    }
+}
+
+proptest::proptest! {
+    /// `receive_in_place` is `receive_into` without the copy: for any frames, valid or not,
+    /// cut anywhere, the same events, output and state.
+    #[test]
+    fn receive_in_place_behaves_as_receive_into(
+        frames in proptest::collection::vec(
+            (proptest::sample::select(vec![0x81u8, 0x82, 0x01, 0x02, 0x00, 0x80, 0x89, 0x8a, 0x88, 0xc1, 0x83]),
+             proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+             proptest::prelude::any::<bool>()),
+            0..12),
+        cuts in proptest::collection::vec(1usize..400, 0..20),
+        chunks in proptest::prelude::any::<bool>(),
+    ) {
+        let mut input = Vec::new();
+        for (first, payload, utf8) in &frames {
+            let payload = if *utf8 && *first & 0x0f <= 1 {
+                String::from_utf8_lossy(payload).into_owned().into_bytes()
+            } else {
+                payload.clone()
+            };
+            input.extend(masked(*first, &payload));
+        }
+        let config = Config {
+            max_message_size: 1000,
+            delivery: if chunks { Delivery::Chunks(50) } else { Delivery::Messages },
+            ..Config::default()
+        };
+        let (mut a, mut b) = (server_with(config.clone()), server_with(config));
+        let (mut got_a, mut got_b) = (Owned::default(), Owned::default());
+        let mut at = 0usize;
+        for cut in cuts.iter().copied().chain(core::iter::once(usize::MAX)) {
+            let end = at.saturating_add(cut).min(input.len());
+            a.receive_into(&input[at..end], &mut got_a);
+            let mut piece = input[at..end].to_vec();
+            b.receive_in_place(&mut piece, &mut got_b);
+            proptest::prop_assert_eq!(a.state(), b.state());
+            proptest::prop_assert_eq!(a.take_output(), b.take_output());
+            at = end;
+        }
+        got_a.0.extend(core::iter::from_fn(|| a.poll_event()));
+        got_b.0.extend(core::iter::from_fn(|| b.poll_event()));
+        proptest::prop_assert_eq!(got_a.0, got_b.0);
+    }
+}

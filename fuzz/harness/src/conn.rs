@@ -712,17 +712,22 @@ impl Harness {
         };
         let bytes: Vec<u8> = self.to_c.drain(..n).collect();
         for piece in bytes.chunks(chunk.max(1)) {
-            // The chunk size also picks the input path: receive, or receive_into with or
-            // without buffers of the sink's own.
-            match chunk % 3 {
+            // The chunk size also picks the input path: receive, receive_into with or
+            // without buffers of the sink's own, or receive_in_place (with them).
+            match chunk % 4 {
                 0 => self.c.receive(piece),
                 mode => {
                     let mut sink = Sink {
                         events: &mut self.handed,
-                        give: mode == 2,
+                        give: mode >= 2,
                         lent: &mut self.lent_buffers,
                     };
-                    self.c.receive_into(piece, &mut sink);
+                    if mode == 3 {
+                        let mut piece = piece.to_vec();
+                        self.c.receive_in_place(&mut piece, &mut sink);
+                    } else {
+                        self.c.receive_into(piece, &mut sink);
+                    }
                 }
             }
             self.settle();
