@@ -31,7 +31,7 @@ function loadNative() {
 const native = loadNative();
 const { NativeConnection } = native;
 // The hot path: plain napi functions on a connection's handle (src/connection.rs).
-const { receiveTo, sendTextTo, sendTextBytesTo, sendBinaryTo, sendZeroCopyTo, sendTextZeroCopyTo, takeOutputTo } =
+const { receiveTo, receiveInPlaceTo, sendTextTo, sendTextBytesTo, sendBinaryTo, sendZeroCopyTo, sendTextZeroCopyTo, takeOutputTo } =
   native.hotFunctions();
 // Small outputs are slices of a shared slab (lib/output-pool.js).
 const output = require('./lib/output-pool.js').createOutputPool(takeOutputTo);
@@ -55,7 +55,7 @@ const T_SLAB_BINARY = 14;
 const DESC = new Uint32Array(16384);
 const EMPTY = Object.freeze([]);
 
-function decode(r, d) {
+function decode(r, d, input) {
   const flags = d[0];
   if (d[1] === 0) return [];
   let text;
@@ -80,7 +80,7 @@ function decode(r, d) {
   } else if (flags & F_BLOB) {
     blob = r;
   }
-  return decodeEvents(words, i, end, text, blob, (w, k, events) => {
+  return decodeEvents(words, i, end, text, blob, input, (w, k, events) => {
     const o = objs[3 + w[k + 1]];
     switch (w[k]) {
       case T_OBJECT:
@@ -126,18 +126,29 @@ function corrupt() {
 }
 
 function receive(conn, chunk, now) {
+  return receiveBy(receiveTo, conn, chunk, now);
+}
+
+// receiveInPlace: whole messages are unmasked inside `chunk` and handed out as Buffer views
+// of it (T_INPUT_*), as ws unmasks in the socket's read Buffer: no copy.
+function receiveInPlace(conn, chunk, now) {
+  if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return receiveBy(receiveInPlaceTo, conn, chunk, now);
+}
+
+function receiveBy(call, conn, chunk, now) {
   if (IN_SLAB - inAt < IN_FREE_MIN) {
     inSlab = Buffer.allocUnsafeSlow(IN_SLAB);
     inAt = 0;
   }
-  const r = receiveTo(conn._h, chunk, DESC, now, inSlab, inAt);
+  const r = call(conn._h, chunk, DESC, now, inSlab, inAt);
   const flags = DESC[0];
   conn._flags = flags;
   if (DESC[1] === 0) return EMPTY.slice();
-  if ((flags & F_BLOB_IN_SLAB) === 0) return decode(r, DESC);
+  if ((flags & F_BLOB_IN_SLAB) === 0) return decode(r, DESC, chunk);
   const blob = inSlab.subarray(inAt, inAt + r);
   inAt = (inAt + r + 7) & ~7;
-  return decodeEvents(DESC, 2, 2 + DESC[1], undefined, blob, corrupt);
+  return decodeEvents(DESC, 2, 2 + DESC[1], undefined, blob, chunk, corrupt);
 }
 
 // The shared JavaScript layer (lib/engine.js, also the wasm package's) over the napi calls.
@@ -154,6 +165,7 @@ const { Connection, upgradeRequestBytes, attach, decodeEvents } = createEngine({
   F_OUTPUT,
   F_DEADLINE,
   receive,
+  receiveInPlace,
   receiveEof: (conn, now) => events(conn, conn._n.receiveEof(DESC, now)),
   handleTimeout: (conn, now) => events(conn, conn._n.handleTimeout(now, DESC)),
   pollEvents: (conn) => events(conn, conn._n.pollEvents(DESC)),

@@ -234,6 +234,12 @@ export declare class Connection {
 
   /** Feeds bytes read from the transport (and the time, if given); returns every event at once. */
   receive(chunk: Uint8Array, nowMs?: number): Event[];
+  /**
+   * `receive` for a chunk nobody else reads (a socket's `data` Buffer): whole messages are
+   * unmasked inside `chunk` and handed out as views of it, without a copy (Node; the
+   * WebAssembly package copies as `receive` does). The rest of `chunk` is left as it came.
+   */
+  receiveInPlace(chunk: Uint8Array, nowMs?: number): Event[];
   receiveEof(nowMs?: number): Event[];
   handleTimeout(nowMs: number): Event[];
   /** Every event queued so far (after `accept()`, `reject()`, ...). */

@@ -9,6 +9,9 @@
 //   backend.configOptions              the engine's option names (the core's schema, camelCased)
 //   backend.init(conn)                 optional, per-connection set-up
 //   backend.receive(conn, chunk, now), backend.receiveEof(conn, now),
+//   backend.receiveInPlace(conn, chunk, now)
+//                                      optional (else `receive`): may unmask whole messages
+//                                      inside `chunk` and hand them out as views of it
 //   backend.handleTimeout(conn, now), backend.pollEvents(conn)
 //                                      the native call, decoded into event objects; each sets
 //                                      conn._flags from the native side's description
@@ -27,6 +30,7 @@ function createEngine(backend) {
   'use strict';
 
   const { NativeConnection } = backend;
+  const receiveInPlace = backend.receiveInPlace || backend.receive;
 
   function makeError(kind, message, closeCode, Ctor = Error) {
     const err = new Ctor(message);
@@ -62,14 +66,16 @@ function createEngine(backend) {
   const T_WRITABLE = 8;
   const T_PROXY_CONNECTED = 9;
   const T_TEXT_BYTES = 10; // start, end in the call's blob (a connection with textAsBytes)
+  const T_INPUT_BINARY = 15; // start, end in the call's input (receiveInPlace)
+  const T_INPUT_TEXT = 16; // the same for text as bytes (textAsBytes)
 
   /**
    * Builds the event objects of one native call from its description words[i..end], the
-   * call's text (one string) and blob (one byte buffer): messages become substrings and
-   * subarrays. `rare(words, i, events)` decodes any other code, pushes its event and returns
-   * the index after it.
+   * call's text (one string), blob (one byte buffer) and input (the chunk a `receiveInPlace`
+   * was given): messages become substrings and subarrays. `rare(words, i, events)` decodes
+   * any other code, pushes its event and returns the index after it.
    */
-  function decodeEvents(words, i, end, text, blob, rare) {
+  function decodeEvents(words, i, end, text, blob, input, rare) {
     const events = [];
     while (i < end) {
       switch (words[i]) {
@@ -91,6 +97,14 @@ function createEngine(backend) {
         }
         case T_TEXT_BYTES:
           events.push({ type: 'text', data: blob.subarray(words[i + 1], words[i + 2]) });
+          i += 3;
+          break;
+        case T_INPUT_BINARY:
+          events.push({ type: 'binary', data: input.subarray(words[i + 1], words[i + 2]) });
+          i += 3;
+          break;
+        case T_INPUT_TEXT:
+          events.push({ type: 'text', data: input.subarray(words[i + 1], words[i + 2]) });
           i += 3;
           break;
         case T_CHUNK_TEXT: {
@@ -262,6 +276,16 @@ function createEngine(backend) {
     receive(chunk, nowMs) {
       if (!(chunk instanceof Uint8Array)) chunk = toBytes(chunk, 'chunk');
       return backend.receive(this, chunk, nowMs === undefined ? -1 : +nowMs);
+    }
+
+    /**
+     * `receive` for a chunk nobody else reads (a socket's `data` Buffer): whole messages are
+     * unmasked inside `chunk` and handed out as views of it (no copy), as ws does with its
+     * reads. The rest of `chunk` is left as it came.
+     */
+    receiveInPlace(chunk, nowMs) {
+      if (!(chunk instanceof Uint8Array)) return this.receive(chunk, nowMs);
+      return receiveInPlace(this, chunk, nowMs === undefined ? -1 : +nowMs);
     }
 
     /** The transport reached end of input. */
@@ -507,7 +531,8 @@ function createEngine(backend) {
       flush();
       if (!socket.destroyed) socket.end();
     };
-    socket.on('data', (chunk) => dispatch(conn.receive(chunk, now())));
+    // The socket's read Buffers are ours alone: messages are handed out as views of them.
+    socket.on('data', (chunk) => dispatch(conn.receiveInPlace(chunk, now())));
     socket.on('end', () => {
       if (!done) dispatch(conn.receiveEof(now()));
     });

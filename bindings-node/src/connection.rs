@@ -278,14 +278,14 @@ impl NativeConnection {
     /// the peer's close can still be answered until `takeOutput` takes the close frame.
     #[napi]
     pub fn receive(&mut self, env: Env, chunk: &[u8], desc: Unknown, now: f64) -> Result<Raw> {
-        self.receive_raw(&env, chunk, desc.raw(), now, None)
+        self.receive_raw(&env, Chunk::Shared(chunk), desc.raw(), now, None)
     }
 
     /// `receive`, also reached through `receiveTo(handle, ...)` (the hot path).
     fn receive_raw(
         &mut self,
         env: &Env,
-        chunk: &[u8],
+        chunk: Chunk<'_>,
         desc: sys::napi_value,
         now: f64,
         slab: Option<&mut [u8]>,
@@ -295,14 +295,22 @@ impl NativeConnection {
         self.c.reset();
         // Buffers still lent to the core when this call ends get a reference then.
         let _pin = PinUnpinned;
+        let input = match &chunk {
+            Chunk::Mutable(bytes) => bytes.as_ptr_range(),
+            Chunk::Shared(_) => ptr::null()..ptr::null(),
+        };
         let mut sink = Sink {
             env: env.raw(),
             c: &mut self.c,
             objs: Vec::new(),
             raw_text_chunks: self.conn.config().ignore_utf8_errors,
+            input: input.start as usize..input.end as usize,
             result: Ok(()),
         };
-        self.conn.receive_into(chunk, &mut sink);
+        match chunk {
+            Chunk::Shared(bytes) => self.conn.receive_into(bytes, &mut sink),
+            Chunk::Mutable(bytes) => self.conn.receive_in_place(bytes, &mut sink),
+        }
         let Sink { objs, result, .. } = sink;
         result?;
         if now >= 0.0 {
@@ -581,12 +589,22 @@ impl NativeConnection {
     }
 }
 
+/// A read's bytes: the caller's, or the caller's to change (`receiveInPlace`: whole messages
+/// are unmasked in them and handed out as views of them).
+pub(crate) enum Chunk<'a> {
+    Shared(&'a [u8]),
+    Mutable(&'a mut [u8]),
+}
+
 /// Where `receive` takes the core's events as they happen (`Connection::receive_into`).
 struct Sink<'a> {
     env: sys::napi_env,
     c: &'a mut Collector,
     objs: Vec<sys::napi_value>,
     raw_text_chunks: bool,
+    /// The addresses of a `receiveInPlace` chunk (empty otherwise): a message lent from there
+    /// is described by where it lies in the chunk (`T_INPUT_*`), not copied.
+    input: core::ops::Range<usize>,
     /// The first error of a napi call; the events after it are dropped.
     result: Result<()>,
 }
@@ -597,6 +615,16 @@ impl EventSink for Sink<'_> {
             return;
         }
         match event {
+            EventRef::Text(t) if self.c.text_bytes && self.in_input(t.as_bytes()) => {
+                let a = (t.as_ptr() as usize - self.input.start) as u32;
+                let b = a + t.len() as u32;
+                self.c.desc.extend_from_slice(&[describe::T_INPUT_TEXT, a, b]);
+            }
+            EventRef::Binary(bytes) if self.in_input(bytes) => {
+                let a = (bytes.as_ptr() as usize - self.input.start) as u32;
+                let b = a + bytes.len() as u32;
+                self.c.desc.extend_from_slice(&[describe::T_INPUT_BINARY, a, b]);
+            }
             EventRef::Text(t) if self.c.text_bytes => {
                 let (a, b) = self.c.push_blob_slice(t.as_bytes());
                 self.c
@@ -635,6 +663,12 @@ impl EventSink for Sink<'_> {
 }
 
 impl Sink<'_> {
+    /// Whether a lent message lies in the `receiveInPlace` chunk.
+    fn in_input(&self, bytes: &[u8]) -> bool {
+        let at = bytes.as_ptr() as usize;
+        self.input.start <= at && at + bytes.len() <= self.input.end && !bytes.is_empty()
+    }
+
     /// A Node Buffer for a message of `len` bytes, if it is large enough to be worth one.
     fn node_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
         if len < DIRECT_MIN {
@@ -706,7 +740,8 @@ impl Drop for NativeConnection {
 
 /// The hot path as plain napi functions, without napi-rs's per-call machinery (class
 /// checks, borrow scopes: ~200 ns of a 30-byte `sendText` here):
-/// `{ receiveTo(handle, chunk, desc, now, slab, at), sendTextTo(handle, text),
+/// `{ receiveTo(handle, chunk, desc, now, slab, at), receiveInPlaceTo(...the same),
+/// sendTextTo(handle, text),
 /// sendTextBytesTo(handle, u8), sendBinaryTo(handle, u8),
 /// sendZeroCopyTo(handle, u8, slab, at), sendTextZeroCopyTo(handle, u8, slab, at),
 /// takeOutputTo(handle, slab, at) }`, where `handle` is a connection's `handle` and
@@ -714,8 +749,9 @@ impl Drop for NativeConnection {
 #[napi]
 pub fn hot_functions(env: Env) -> Result<Raw> {
     type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
-    let functions: [(&std::ffi::CStr, Callback); 7] = [
+    let functions: [(&std::ffi::CStr, Callback); 8] = [
         (c"receiveTo", receive_to),
+        (c"receiveInPlaceTo", receive_in_place_to),
         (c"sendTextTo", send_text_to),
         (c"sendTextBytesTo", send_text_bytes_to),
         (c"sendBinaryTo", send_binary_to),
@@ -750,9 +786,27 @@ unsafe extern "C" fn receive_to(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
+    unsafe { receive_hot::<false>(env, info) }
+}
+
+/// `receiveInPlaceTo(handle, chunk, desc, now, slab, at)`: `receiveTo` for the connection's
+/// `receiveInPlace`: whole messages in `chunk` are unmasked there and described by where they
+/// lie in it (`T_INPUT_BINARY` / `T_INPUT_TEXT`).
+unsafe extern "C" fn receive_in_place_to(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { receive_hot::<true>(env, info) }
+}
+
+/// `receiveTo` and `receiveInPlaceTo`.
+unsafe fn receive_hot<const IN_PLACE: bool>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
     unsafe {
         hot_call::<5>(env, info, |env, conn, args| {
-            let chunk = u8_view(env, args[0], "receive needs a Uint8Array")?;
+            let chunk = u8_view_mut(env, args[0], "receive needs a Uint8Array")?;
             let mut now = 0f64;
             if sys::napi_get_value_double(env.raw(), args[2], &mut now) != sys::Status::napi_ok {
                 return Err(invalid_input(env, "receive needs a time in milliseconds"));
@@ -767,6 +821,11 @@ unsafe extern "C" fn receive_to(
                     "receive: the slab overlaps the chunk or desc",
                 ));
             }
+            let chunk = if IN_PLACE {
+                Chunk::Mutable(chunk)
+            } else {
+                Chunk::Shared(chunk)
+            };
             conn.receive_raw(env, chunk, args[1], now, Some(slab.bytes()))
                 .map(|r| Some(r.0))
         })
@@ -923,6 +982,12 @@ impl LentSlab {
 /// # Safety
 /// The slice is valid until JavaScript runs again (the hot calls run none).
 unsafe fn u8_view<'a>(env: &Env, value: sys::napi_value, what: &str) -> Result<&'a [u8]> {
+    u8_view_mut(env, value, what).map(|b| &*b)
+}
+
+/// [`u8_view`], writable: for the one call that gets it (the view's memory is JavaScript's;
+/// nothing else in the call may look at it).
+unsafe fn u8_view_mut<'a>(env: &Env, value: sys::napi_value, what: &str) -> Result<&'a mut [u8]> {
     let mut kind = sys::TypedarrayType::int8_array;
     let (mut len, mut p) = (0usize, ptr::null_mut());
     let status = sys::napi_get_typedarray_info(
@@ -938,10 +1003,10 @@ unsafe fn u8_view<'a>(env: &Env, value: sys::napi_value, what: &str) -> Result<&
         return Err(invalid_input(env, what));
     }
     Ok(if len == 0 {
-        &[]
+        &mut []
     } else {
         // SAFETY: napi gave the view's data and length; nothing runs JS meanwhile.
-        std::slice::from_raw_parts(p.cast::<u8>(), len)
+        std::slice::from_raw_parts_mut(p.cast::<u8>(), len)
     })
 }
 

@@ -46,7 +46,7 @@ function createApi(native, env) {
     const text = textLen === 0 ? '' : env.text(U8, textPtr, textPtr + textLen, U32[info + 7] === 1);
     // One copy of every payload of the call; events get views of it.
     const blob = blobLen === 0 ? EMPTY_BYTES : env.copy(U8.subarray(blobPtr, blobPtr + blobLen));
-    return decodeEvents(U32, d0, d0 + n, text, blob, (w, i, events) => {
+    return decodeEvents(U32, d0, d0 + n, text, blob, undefined, (w, i, events) => {
       switch (w[i]) {
         case T_OBJECT:
           events.push(JSON.parse(text.substring(w[i + 1], w[i + 2])));

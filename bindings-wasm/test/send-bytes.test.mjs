@@ -40,3 +40,18 @@ test('textAsBytes: text events carry the UTF-8 bytes, as in the Node binding', (
     assert.equal(new TextDecoder().decode(events[k].data), t);
   });
 });
+
+test('receiveInPlace (the shared JS layer) copies as receive does here, leaving the chunk as it came', () => {
+  const server = Connection.open('server');
+  const client = Connection.open('client');
+  server.pollEvents();
+  client.pollEvents();
+  client.sendBinary(new Uint8Array(5000).fill(7));
+  client.sendText('hé');
+  const chunk = client.takeOutput();
+  const before = chunk.slice();
+  const events = server.receiveInPlace(chunk);
+  assert.deepEqual(events.map((e) => [e.type, e.data.length]), [['binary', 5000], ['text', 2]]);
+  assert.ok(events[0].data.every((b) => b === 7));
+  assert.deepEqual(chunk, before);
+});

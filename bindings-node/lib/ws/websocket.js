@@ -151,7 +151,8 @@ class WebSocket extends EventEmitter {
     if (socket.setNoDelay) socket.setNoDelay(true);
     if (socket.setTimeout) socket.setTimeout(0);
     if (head && head.length > 0) socket.unshift(head);
-    socket.on('data', (chunk) => this._dispatch(this._conn.receive(chunk, now())));
+    // As ws does, messages are unmasked in the socket's read Buffer and handed out as views of it.
+    socket.on('data', (chunk) => this._dispatch(this._conn.receiveInPlace(chunk, now())));
     socket.on('end', () => this._onEof());
     socket.on('close', () => this._onSocketClose());
     socket.on('error', (err) => this._onSocketError(err));
