@@ -131,7 +131,9 @@ function receive(conn, chunk, now) {
 
 // receiveInPlace: whole messages are unmasked inside `chunk` and handed out as Buffer views
 // of it (T_INPUT_*), as ws unmasks in the socket's read Buffer: no copy.
+// Memory another thread may change (a SharedArrayBuffer) is copied, as `receive` does.
 function receiveInPlace(conn, chunk, now) {
+  if (!(chunk.buffer instanceof ArrayBuffer)) return receiveBy(receiveTo, conn, chunk, now);
   if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   return receiveBy(receiveInPlaceTo, conn, chunk, now);
 }

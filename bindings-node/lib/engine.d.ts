@@ -235,9 +235,11 @@ export declare class Connection {
   /** Feeds bytes read from the transport (and the time, if given); returns every event at once. */
   receive(chunk: Uint8Array, nowMs?: number): Event[];
   /**
-   * `receive` for a chunk nobody else reads (a socket's `data` Buffer): whole messages are
-   * unmasked inside `chunk` and handed out as views of it, without a copy (Node; the
-   * WebAssembly package copies as `receive` does). The rest of `chunk` is left as it came.
+   * `receive` for a chunk nobody else reads (a socket's `data` Buffer): a message that lies
+   * whole in `chunk` (one uncompressed frame) is unmasked there and handed out as a view of it
+   * (binary, and text with `textAsBytes`; other text as a string), without a copy (Node; the
+   * WebAssembly package, and a chunk over a SharedArrayBuffer, copy as `receive` does). The
+   * rest of `chunk` is left as it came.
    */
   receiveInPlace(chunk: Uint8Array, nowMs?: number): Event[];
   receiveEof(nowMs?: number): Event[];
@@ -307,7 +309,11 @@ export interface Driver {
   destroy(): void;
 }
 
-/** Drives a connection over a socket: reads, writes, timers and end of input. */
+/**
+ * Drives a connection over a socket: reads, writes, timers and end of input. The socket's
+ * `data` Buffers go to `receiveInPlace` (messages are unmasked in them, as ws does): give it a
+ * socket whose reads nobody else keeps (a `net` or `tls` socket).
+ */
 export declare function attach(
   conn: Connection,
   socket: Socket,

@@ -618,12 +618,16 @@ impl EventSink for Sink<'_> {
             EventRef::Text(t) if self.c.text_bytes && self.in_input(t.as_bytes()) => {
                 let a = (t.as_ptr() as usize - self.input.start) as u32;
                 let b = a + t.len() as u32;
-                self.c.desc.extend_from_slice(&[describe::T_INPUT_TEXT, a, b]);
+                self.c
+                    .desc
+                    .extend_from_slice(&[describe::T_INPUT_TEXT, a, b]);
             }
             EventRef::Binary(bytes) if self.in_input(bytes) => {
                 let a = (bytes.as_ptr() as usize - self.input.start) as u32;
                 let b = a + bytes.len() as u32;
-                self.c.desc.extend_from_slice(&[describe::T_INPUT_BINARY, a, b]);
+                self.c
+                    .desc
+                    .extend_from_slice(&[describe::T_INPUT_BINARY, a, b]);
             }
             EventRef::Text(t) if self.c.text_bytes => {
                 let (a, b) = self.c.push_blob_slice(t.as_bytes());
@@ -806,25 +810,36 @@ unsafe fn receive_hot<const IN_PLACE: bool>(
 ) -> sys::napi_value {
     unsafe {
         hot_call::<5>(env, info, |env, conn, args| {
-            let chunk = u8_view_mut(env, args[0], "receive needs a Uint8Array")?;
+            let (c_ptr, c_len) = u8_raw(env, args[0], "receive needs a Uint8Array")?;
             let mut now = 0f64;
             if sys::napi_get_value_double(env.raw(), args[2], &mut now) != sys::Status::napi_ok {
                 return Err(invalid_input(env, "receive needs a time in milliseconds"));
             }
             let slab = LentSlab::from_args(env, args[3], args[4])?;
-            let desc = u32_slice(env.raw(), args[1])?;
-            let (l, d) = (slab.ptr as usize, desc.as_ptr() as usize);
-            let (c, c_len) = (chunk.as_ptr() as usize, chunk.len());
-            if (c < l + slab.len && l < c + c_len) || (d < l + slab.len && l < d + 4 * desc.len()) {
+            let (d, d_len) = {
+                let desc = u32_slice(env.raw(), args[1])?;
+                (desc.as_ptr() as usize, 4 * desc.len())
+            };
+            let (c, l) = (c_ptr as usize, slab.ptr as usize);
+            let overlap =
+                |a: usize, a_len: usize, b: usize, b_len: usize| a < b + b_len && b < a + a_len;
+            if overlap(c, c_len, l, slab.len)
+                || overlap(d, d_len, l, slab.len)
+                || overlap(c, c_len, d, d_len)
+            {
                 return Err(invalid_input(
                     env,
-                    "receive: the slab overlaps the chunk or desc",
+                    "receive: the chunk, the slab and desc must not share memory",
                 ));
             }
-            let chunk = if IN_PLACE {
-                Chunk::Mutable(chunk)
+            // SAFETY: the chunk's memory is no other view's in this call (checked above).
+            let chunk = if c_len == 0 {
+                Chunk::Shared(&[])
+            } else if IN_PLACE && c_len <= u32::MAX as usize {
+                // (Messages are described by u32 offsets into the chunk.)
+                Chunk::Mutable(std::slice::from_raw_parts_mut(c_ptr, c_len))
             } else {
-                Chunk::Shared(chunk)
+                Chunk::Shared(std::slice::from_raw_parts(c_ptr, c_len))
             };
             conn.receive_raw(env, chunk, args[1], now, Some(slab.bytes()))
                 .map(|r| Some(r.0))
@@ -951,16 +966,17 @@ impl LentSlab {
     /// # Safety
     /// As for [`u8_view`].
     unsafe fn from_args(env: &Env, slab: sys::napi_value, at: sys::napi_value) -> Result<LentSlab> {
-        let slab = unsafe { u8_view(env, slab, "the slab must be a Uint8Array")? };
+        let (ptr, len) = unsafe { u8_raw(env, slab, "the slab must be a Uint8Array")? };
         let mut offset = 0u32;
         let status = unsafe { sys::napi_get_value_uint32(env.raw(), at, &mut offset) };
         let offset = offset as usize;
-        if status != sys::Status::napi_ok || offset > slab.len() {
+        if status != sys::Status::napi_ok || offset > len {
             return Err(invalid_input(env, "the slab offset is out of range"));
         }
         Ok(LentSlab {
-            ptr: unsafe { slab.as_ptr().add(offset).cast_mut() },
-            len: slab.len() - offset,
+            // SAFETY: `offset <= len`, inside (or one past) the view's memory.
+            ptr: unsafe { ptr.add(offset) },
+            len: len - offset,
         })
     }
 
@@ -982,12 +998,18 @@ impl LentSlab {
 /// # Safety
 /// The slice is valid until JavaScript runs again (the hot calls run none).
 unsafe fn u8_view<'a>(env: &Env, value: sys::napi_value, what: &str) -> Result<&'a [u8]> {
-    u8_view_mut(env, value, what).map(|b| &*b)
+    let (p, len) = u8_raw(env, value, what)?;
+    Ok(if len == 0 {
+        &[]
+    } else {
+        // SAFETY: napi gave the view's data and length; nothing runs JS meanwhile.
+        std::slice::from_raw_parts(p, len)
+    })
 }
 
-/// [`u8_view`], writable: for the one call that gets it (the view's memory is JavaScript's;
-/// nothing else in the call may look at it).
-unsafe fn u8_view_mut<'a>(env: &Env, value: sys::napi_value, what: &str) -> Result<&'a mut [u8]> {
+/// Where a `Uint8Array`'s bytes are and how many, without making a reference to them (so that
+/// views of memory that overlap can be checked before any slice is made), or `invalid_input`.
+unsafe fn u8_raw(env: &Env, value: sys::napi_value, what: &str) -> Result<(*mut u8, usize)> {
     let mut kind = sys::TypedarrayType::int8_array;
     let (mut len, mut p) = (0usize, ptr::null_mut());
     let status = sys::napi_get_typedarray_info(
@@ -1002,12 +1024,7 @@ unsafe fn u8_view_mut<'a>(env: &Env, value: sys::napi_value, what: &str) -> Resu
     if status != sys::Status::napi_ok || kind != sys::TypedarrayType::uint8_array {
         return Err(invalid_input(env, what));
     }
-    Ok(if len == 0 {
-        &mut []
-    } else {
-        // SAFETY: napi gave the view's data and length; nothing runs JS meanwhile.
-        std::slice::from_raw_parts_mut(p.cast::<u8>(), len)
-    })
+    Ok((p.cast::<u8>(), len))
 }
 
 /// Runs `f` on the live connection behind `argv[0]` with the other arguments (exactly `ARGS`

@@ -119,3 +119,68 @@ test('a Uint8Array chunk gives Buffers over its memory', () => {
   assert.strictEqual(e.data.buffer, chunk.buffer);
   assert.deepStrictEqual([...e.data], [1, 2, 3]);
 });
+
+// The wiring: the ws-style server and attach() hand out messages as views of the socket's read
+// Buffer, whose bytes just before the message are its frame header (a copy would sit in a slab
+// or a Buffer of its own, after other bytes or at offset 0).
+const WS = require('ws');
+const net = require('net');
+const { WebSocketServer, attach } = require('..');
+
+/** Whether `data` is a view of a read holding the frame that carried it (20000 B, binary). */
+function viewOfItsFrame(data) {
+  if (data.byteOffset < 8) return false;
+  const head = Buffer.from(data.buffer, data.byteOffset - 8, 4);
+  return head[0] === 0x82 && head[1] === 0xfe && head.readUInt16BE(2) === data.length;
+}
+
+/** Five echoes of 20000 random bytes, one at a time; each must come back intact. */
+async function echoFive(url) {
+  const client = new WS(url);
+  await new Promise((resolve, reject) => {
+    client.once('open', resolve);
+    client.once('error', reject);
+  });
+  for (let i = 0; i < 5; i++) {
+    const payload = crypto.randomBytes(20000);
+    const echoed = new Promise((resolve) => client.once('message', (d) => resolve(d)));
+    client.send(payload);
+    assert.ok(Buffer.from(await echoed).equals(payload));
+  }
+  client.close();
+}
+
+test('WebSocketServer hands out a message that came whole in one read as a view of that read', async () => {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((r) => wss.once('listening', r));
+  let views = 0;
+  wss.on('connection', (ws) => ws.on('message', (data, isBinary) => {
+    if (viewOfItsFrame(data)) views++;
+    ws.send(data, { binary: isBinary });
+  }));
+  await echoFive(`ws://127.0.0.1:${wss.address().port}/`);
+  // (A read may, rarely, cut a message: then that one is assembled elsewhere.)
+  assert.ok(views >= 1, 'no message was a view of its read');
+  await new Promise((r) => wss.close(r));
+});
+
+test('attach() hands out a message that came whole in one read as a view of that read', async () => {
+  let views = 0;
+  const server = net.createServer((socket) => {
+    const conn = Connection.server({ deflate: false });
+    const driver = attach(conn, socket, (ev) => {
+      if (ev.type === 'request') {
+        conn.accept();
+        driver.dispatch(conn.pollEvents());
+      } else if (ev.type === 'binary') {
+        if (viewOfItsFrame(ev.data)) views++;
+        conn.sendBinary(ev.data);
+        driver.flush();
+      }
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  await echoFive(`ws://127.0.0.1:${server.address().port}/`);
+  assert.ok(views >= 1, 'no message was a view of its read');
+  await new Promise((r) => server.close(r));
+});

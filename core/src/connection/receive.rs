@@ -118,9 +118,8 @@ impl Connection {
     /// [`EventRef::Text`] pointing into `data`, with no copy at all. A binding whose runtime
     /// can hand out a view of its read buffer (a Node `Buffer`'s `subarray`) delivers such a
     /// message without copying it. The sink tells these from messages lent from the engine's
-    /// buffer by their address. Bytes of `data` outside such messages are left as they came;
-    /// the messages' own bytes are unmasked even when the connection then fails on them
-    /// (invalid UTF-8).
+    /// buffer by their address. Bytes of `data` outside such messages are left as they came
+    /// (a text message that is not UTF-8 included: it fails the connection with 1007).
     pub fn receive_in_place<S: EventSink + ?Sized>(&mut self, data: &mut [u8], sink: &mut S) {
         self.receive_input(Input::Mutable(data), &mut SinkRef(sink));
     }
@@ -285,12 +284,15 @@ impl Connection {
                 if let Some(key) = h.mask {
                     apply_mask(payload, key, 0);
                 }
-                let payload = &*payload;
                 if !text {
                     f.event(EventRef::Binary(payload));
                 } else if simdutf8::basic::from_utf8(payload).is_ok() {
                     f.event(EventRef::Text(as_str_validated(payload)));
                 } else {
+                    // Masked again: the caller's bytes change only where a message is lent.
+                    if let Some(key) = h.mask {
+                        apply_mask(payload, key, 0);
+                    }
                     return Err(Error::InvalidUtf8);
                 }
                 return Ok(head + len);

@@ -1696,13 +1696,30 @@ fn receive_in_place_fails_invalid_text_with_1007() {
     assert_eq!((out[0], &out[2..4]), (0x88, &[0x03, 0xef][..])); // close frame, 1007
 }
 
-/// A sink for the comparison below: every event as owned, buffers given for large ones.
+/// A sink for the comparison below: every event as owned, buffers given for large ones; the
+/// ranges of `input` (addresses) that lent messages came from.
 #[derive(Default)]
-struct Owned(Vec<Event>);
+struct Owned {
+    events: Vec<Event>,
+    input: core::ops::Range<usize>,
+    lent: Vec<core::ops::Range<usize>>,
+}
 
 impl crate::EventSink for Owned {
     fn event(&mut self, event: crate::EventRef<'_>) {
-        self.0.push(event.into_owned());
+        let lent = match &event {
+            crate::EventRef::Binary(b) => Some(b.as_ptr_range()),
+            crate::EventRef::Text(t) => Some(t.as_bytes().as_ptr_range()),
+            _ => None,
+        };
+        if let Some(r) = lent {
+            let r = r.start as usize..r.end as usize;
+            if self.input.start <= r.start && r.end <= self.input.end && !r.is_empty() {
+                self.lent
+                    .push(r.start - self.input.start..r.end - self.input.start);
+            }
+        }
+        self.events.push(event.into_owned());
     }
     fn message_buffer(&mut self, len: usize) -> Option<Box<dyn crate::MessageBuffer>> {
         (len >= 64).then(|| Box::new(TestBuffer(vec![0; len])) as Box<dyn crate::MessageBuffer>)
@@ -1714,7 +1731,8 @@ impl crate::EventSink for Owned {
 
 proptest::proptest! {
     /// `receive_in_place` is `receive_into` without the copy: for any frames, valid or not,
-    /// cut anywhere, the same events, output and state.
+    /// cut anywhere, either role, the same events, output and state; the input changes only
+    /// where lent messages lie (unmasked).
     #[test]
     fn receive_in_place_behaves_as_receive_into(
         frames in proptest::collection::vec(
@@ -1724,6 +1742,8 @@ proptest::proptest! {
             0..12),
         cuts in proptest::collection::vec(1usize..400, 0..20),
         chunks in proptest::prelude::any::<bool>(),
+        client in proptest::prelude::any::<bool>(),
+        ignore_utf8_errors in proptest::prelude::any::<bool>(),
     ) {
         let mut input = Vec::new();
         for (first, payload, utf8) in &frames {
@@ -1732,27 +1752,40 @@ proptest::proptest! {
             } else {
                 payload.clone()
             };
-            input.extend(masked(*first, &payload));
+            // A client receives unmasked frames (a masked one fails it, as it must).
+            let key = (!client || payload.len() % 7 == 3).then_some([0x11, 0x22, 0x33, 0x44]);
+            input.extend(frame(*first, &payload, key));
         }
         let config = Config {
             max_message_size: 1000,
             delivery: if chunks { Delivery::Chunks(50) } else { Delivery::Messages },
+            ignore_utf8_errors,
             ..Config::default()
         };
-        let (mut a, mut b) = (server_with(config.clone()), server_with(config));
+        let make = || if client { client_with(config.clone()) } else { server_with(config.clone()) };
+        let (mut a, mut b) = (make(), make());
         let (mut got_a, mut got_b) = (Owned::default(), Owned::default());
         let mut at = 0usize;
         for cut in cuts.iter().copied().chain(core::iter::once(usize::MAX)) {
             let end = at.saturating_add(cut).min(input.len());
             a.receive_into(&input[at..end], &mut got_a);
             let mut piece = input[at..end].to_vec();
+            let r = piece.as_ptr_range();
+            got_b.input = r.start as usize..r.end as usize;
+            got_b.lent.clear();
             b.receive_in_place(&mut piece, &mut got_b);
+            let mut outside = 0;
+            for r in &got_b.lent {
+                proptest::prop_assert_eq!(&piece[outside..r.start], &input[at + outside..at + r.start]);
+                outside = r.end;
+            }
+            proptest::prop_assert_eq!(&piece[outside..], &input[at + outside..end]);
             proptest::prop_assert_eq!(a.state(), b.state());
             proptest::prop_assert_eq!(a.take_output(), b.take_output());
             at = end;
         }
-        got_a.0.extend(core::iter::from_fn(|| a.poll_event()));
-        got_b.0.extend(core::iter::from_fn(|| b.poll_event()));
-        proptest::prop_assert_eq!(got_a.0, got_b.0);
+        got_a.events.extend(core::iter::from_fn(|| a.poll_event()));
+        got_b.events.extend(core::iter::from_fn(|| b.poll_event()));
+        proptest::prop_assert_eq!(got_a.events, got_b.events);
     }
 }

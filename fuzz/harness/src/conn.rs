@@ -300,6 +300,9 @@ struct Sink<'a> {
     give: bool,
     /// Buffers given by any sink and not handed back yet.
     lent: &'a mut usize,
+    /// `receive_in_place`: the addresses of the input, and where in it lent messages lay.
+    input: std::ops::Range<usize>,
+    in_input: Vec<std::ops::Range<usize>>,
 }
 
 struct OwnBuffer(Vec<u8>);
@@ -337,7 +340,21 @@ impl EventSink for Sink<'_> {
                 let text = String::from_utf8(bytes).expect("a text buffer holds valid UTF-8");
                 self.events.push(Event::Text(text));
             }
-            other => self.events.push(other.into_owned()),
+            other => {
+                let lent = match &other {
+                    EventRef::Binary(b) => Some(b.as_ptr_range()),
+                    EventRef::Text(t) => Some(t.as_bytes().as_ptr_range()),
+                    _ => None,
+                };
+                if let Some(r) = lent {
+                    let (a, b) = (r.start as usize, r.end as usize);
+                    if self.input.start <= a && b <= self.input.end && a < b {
+                        self.in_input
+                            .push(a - self.input.start..b - self.input.start);
+                    }
+                }
+                self.events.push(other.into_owned())
+            }
         }
     }
     fn message_buffer(&mut self, len: usize) -> Option<Box<dyn MessageBuffer>> {
@@ -721,10 +738,22 @@ impl Harness {
                         events: &mut self.handed,
                         give: mode >= 2,
                         lent: &mut self.lent_buffers,
+                        input: 0..0,
+                        in_input: Vec::new(),
                     };
                     if mode == 3 {
-                        let mut piece = piece.to_vec();
-                        self.c.receive_in_place(&mut piece, &mut sink);
+                        let mut copy = piece.to_vec();
+                        let r = copy.as_ptr_range();
+                        sink.input = r.start as usize..r.end as usize;
+                        self.c.receive_in_place(&mut copy, &mut sink);
+                        // Only the lent messages' bytes changed (unmasked in place).
+                        let mut outside = 0;
+                        for r in &sink.in_input {
+                            assert!(r.start >= outside, "lent messages overlap");
+                            assert_eq!(copy[outside..r.start], piece[outside..r.start]);
+                            outside = r.end;
+                        }
+                        assert_eq!(copy[outside..], piece[outside..]);
                     } else {
                         self.c.receive_into(piece, &mut sink);
                     }
