@@ -618,16 +618,12 @@ impl EventSink for Sink<'_> {
             EventRef::Text(t) if self.c.text_bytes && self.in_input(t.as_bytes()) => {
                 let a = (t.as_ptr() as usize - self.input.start) as u32;
                 let b = a + t.len() as u32;
-                self.c
-                    .desc
-                    .extend_from_slice(&[describe::T_INPUT_TEXT, a, b]);
+                self.c.desc.extend_from_slice(&[T_INPUT_TEXT, a, b]);
             }
             EventRef::Binary(bytes) if self.in_input(bytes) => {
                 let a = (bytes.as_ptr() as usize - self.input.start) as u32;
                 let b = a + bytes.len() as u32;
-                self.c
-                    .desc
-                    .extend_from_slice(&[describe::T_INPUT_BINARY, a, b]);
+                self.c.desc.extend_from_slice(&[T_INPUT_BINARY, a, b]);
             }
             EventRef::Text(t) if self.c.text_bytes => {
                 let (a, b) = self.c.push_blob_slice(t.as_bytes());

@@ -25,12 +25,6 @@ pub const T_PROXY_CONNECTED: u32 = 9;
 /// A text message as its (validated) UTF-8 bytes: start and end in the call's blob (a
 /// connection that takes text as bytes, as `ws` delivers it).
 pub const T_TEXT_BYTES: u32 = 10;
-/// A binary message unmasked where it lay in the call's input (Node's `receiveInPlace`):
-/// start and end in the input.
-pub const T_INPUT_BINARY: u32 = 15;
-/// A text message as its (validated) UTF-8 bytes, unmasked where it lay in the call's input
-/// (Node's `receiveInPlace`, `textAsBytes`): start and end in the input.
-pub const T_INPUT_TEXT: u32 = 16;
 
 /// Where one call's description is collected.
 pub trait Describe {

@@ -69,6 +69,12 @@ const T_OWN_BINARY: u32 = 12;
 /// the slice's offset and length.
 const T_SLAB_TEXT: u32 = 13;
 const T_SLAB_BINARY: u32 = 14;
+/// A binary message unmasked where it lay in the call's input (`receiveInPlace`): start and
+/// end in the input (decoded by lib/engine.js, with the shared codes).
+const T_INPUT_BINARY: u32 = 15;
+/// A text message as its (validated) UTF-8 bytes, unmasked where it lay in the call's input
+/// (`receiveInPlace`, `textAsBytes`): start and end in the input.
+const T_INPUT_TEXT: u32 = 16;
 
 /// Buffers up to this size are copied into V8-owned memory; larger ones are handed over.
 const COPY_LIMIT: usize = 64 * 1024;

@@ -21,8 +21,8 @@
 use wasm_bindgen::prelude::*;
 
 use wsengine::{
-    AcceptOptions, ClientOptions, CloseInfo, Config, Connection, DataKind, Event, Header,
-    OpenOptions, ProxyOptions, Request, Role, Side, State,
+    AcceptOptions, ClientOptions, CloseInfo, Connection, DataKind, Event, OpenOptions,
+    ProxyOptions, Request, Role, Side, State,
 };
 
 // The event description shared with the Node binding (decoded by bindings-node/lib/engine.js).
