@@ -8,16 +8,7 @@ const assert = require('node:assert');
 const crypto = require('crypto');
 const { Connection } = require('..');
 
-function pair(options = {}) {
-  const c = Connection.client('ws://x/', { deflate: false });
-  const s = Connection.server({ deflate: false, ...options });
-  s.receive(c.takeOutput(), 0);
-  s.accept();
-  s.pollEvents();
-  c.receive(s.takeOutput(), 0);
-  c.pollEvents();
-  return { c, s };
-}
+const { pair } = require('./pair.js');
 
 const plain = (events) => events.map((e) => ({ ...e, data: typeof e.data === 'string' ? e.data : e.data && Buffer.from(e.data) }));
 

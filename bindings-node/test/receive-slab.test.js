@@ -6,18 +6,8 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const crypto = require('crypto');
-const { Connection } = require('..');
 
-function pair() {
-  const c = Connection.client('ws://x/', { deflate: false });
-  const s = Connection.server({ deflate: false });
-  s.receive(c.takeOutput(), 0);
-  s.accept();
-  s.pollEvents();
-  c.receive(s.takeOutput(), 0);
-  c.pollEvents();
-  return { c, s };
-}
+const { pair } = require('./pair.js');
 
 test('received message Buffers stay intact across slab refills and another connection', () => {
   const a = pair();
