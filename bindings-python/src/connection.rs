@@ -242,6 +242,60 @@ impl Connection {
         }
     }
 
+    /// receive_from() over TLS: reads records once from `fd`, decrypts them with `session`
+    /// (a TlsSession over the connection's ssl objects) and feeds the plaintext, as receive()
+    /// does. Returns the events ([] when there was nothing to read or no whole record), or
+    /// None at end of input; `session.state` then says what is left to do. ssl.SSLError when
+    /// decryption fails, OSError when the read does. Unix only.
+    #[cfg(unix)]
+    fn receive_tls_from<'py>(
+        &mut self,
+        py: Python<'py>,
+        fd: i32,
+        session: &Bound<'py, TlsSession>,
+    ) -> PyResult<Option<Bound<'py, PyList>>> {
+        if self.poisoned {
+            return Err(poisoned_error(py));
+        }
+        let mut session = session.borrow_mut();
+        session.state = 0;
+        session.failure = None;
+        match socket_io::read_once(fd, |raw| session.feed(raw))? {
+            (socket_io::ReadResult::Data, _) => {}
+            (socket_io::ReadResult::Eof, _) => return Ok(None),
+            _ => return Ok(Some(PyList::empty(py))),
+        }
+        tls_io::with_scratch(socket_io::READ_SIZE, |plain| {
+            let got = session.decrypt(py, plain)?;
+            if got == 0 {
+                return Ok(Some(PyList::empty(py)));
+            }
+            self.receive_slice(py, &plain[..got]).map(Some)
+        })
+    }
+
+    /// send_to() over TLS: encrypts the queued output with `session` and sends the records
+    /// (with any TLS produced before) to `fd`, as many as the socket takes now; returns the
+    /// records it did not take (None: all sent). ssl.SSLError / OSError on failure. Unix only.
+    #[cfg(unix)]
+    fn send_tls_to<'py>(
+        &mut self,
+        py: Python<'py>,
+        fd: i32,
+        session: &Bound<'py, TlsSession>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        if self.poisoned {
+            return Err(poisoned_error(py));
+        }
+        let session = session.borrow();
+        let len = self.conn.0.buffered_amount();
+        if len > 0 {
+            session.encrypt_segments(py, self.conn.0.output_segments())?;
+            self.run(py, |c| c.consume_output(len))?;
+        }
+        session.send_records(py, fd)
+    }
+
     /// The transport reached end of input.
     fn receive_eof(&mut self, py: Python<'_>) -> PyResult<()> {
         self.run(py, |c| c.receive_eof())

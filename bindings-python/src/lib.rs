@@ -18,7 +18,8 @@
 // Modules, one job each: `errors` (exception classes), `buffers` (reading Python buffers in
 // place), `events` (event classes and the sink that builds them), `config` (`Config`),
 // `deflate` (`DeflateConfig`), `connection` (the connection classes), `socket_io` (reading
-// and writing a socket's descriptor for `receive_from` / `send_to`), `waiter` (the native
+// and writing a socket's descriptor for `receive_from` / `send_to`), `tls_io` (the same over
+// TLS, with OpenSSL's objects under Python's ssl objects), `waiter` (the native
 // future wsengine.asyncio's recv() waits on). The imports below are
 // the ones they share (`use super::*`).
 
@@ -40,12 +41,16 @@ mod errors;
 mod events;
 #[cfg(unix)]
 mod socket_io;
+#[cfg(unix)]
+mod tls_io;
 mod waiter;
 use buffers::*;
 use config::*;
 use connection::*;
 use errors::*;
 use events::*;
+#[cfg(unix)]
+use tls_io::TlsSession;
 
 #[pymodule]
 fn _wsengine(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -64,6 +69,8 @@ fn _wsengine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Connection>()?;
     m.add_class::<ServerConnection>()?;
     m.add_class::<ClientConnection>()?;
+    #[cfg(unix)]
+    m.add_class::<TlsSession>()?;
     m.add_function(wrap_pyfunction!(open_connection, m)?)?;
     #[cfg(feature = "bench")]
     m.add_function(wrap_pyfunction!(_reference_copy_unmask, m)?)?;

@@ -3,7 +3,10 @@ to the socket itself; TLSSocketTransport: the same through an ssl.SSLObject), wh
 clients and servers use, against `websockets` peers over 127.0.0.1: messages of every size
 both ways (partial writes included), flow control against a peer that stops reading (bounded
 memory, nothing lost), write_limit, a dropped connection, a refused one, Unix sockets, TLS
-both ways, a failed TLS verification and a TLS handshake that never starts."""
+both ways, a failed TLS verification and a TLS handshake that never starts. Every TLS test
+runs twice: records moved by the native TlsSession, and by Python's ssl calls (the fallback
+where there is no session); so do a corrupted record, the peer's close_notify and a session
+refused for objects it does not know."""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from websockets.asyncio.server import ServerConnection as WsServerConnection
 from websockets.asyncio.server import serve as ws_serve
 
 from wsengine.asyncio import ConnectionClosedError, ConnectionClosedOK, connect, serve
+import wsengine.asyncio.transport as transport_module
+from wsengine import _wsengine
 from wsengine.asyncio.transport import AVAILABLE, SocketTransport, TLSSocketTransport
 
 
@@ -183,7 +188,7 @@ def test_refused_connection_raises_oserror() -> None:
     run(main())
 
 
-def test_tls_client_exchanges_every_size_with_a_websockets_server(tls_contexts: Any) -> None:
+def test_tls_client_exchanges_every_size_with_a_websockets_server(tls_contexts: Any, tls_path: bool) -> None:
     server_context, client_context = tls_contexts
 
     async def main() -> int:
@@ -192,6 +197,7 @@ def test_tls_client_exchanges_every_size_with_a_websockets_server(tls_contexts: 
             async with connect(f"wss://127.0.0.1:{port}/", ssl=client_context, max_size=None,
                                compression=None) as ws:
                 assert isinstance(ws.transport, TLSSocketTransport)
+                assert (ws.transport._session is not None) == tls_path
                 assert ws.transport.get_extra_info("peercert") is not None
                 assert ws.transport.get_extra_info("ssl_object").version().startswith("TLS")
                 for size in (0, 1, 125, 70_000, 8 << 20):
@@ -207,7 +213,7 @@ def test_tls_client_exchanges_every_size_with_a_websockets_server(tls_contexts: 
     assert run(main()) == 4002
 
 
-def test_tls_server_serves_websockets_clients_and_survives_a_failed_handshake(tls_contexts: Any) -> None:
+def test_tls_server_serves_websockets_clients_and_survives_a_failed_handshake(tls_contexts: Any, tls_path: bool) -> None:
     """Our TLS server (SocketListener + TLSSocketTransport) echoes for a websockets client;
     our client, not trusting the server's CA, fails as asyncio's would
     (ssl.SSLCertVerificationError) and the server goes on serving."""
@@ -217,6 +223,7 @@ def test_tls_server_serves_websockets_clients_and_survives_a_failed_handshake(tl
 
     async def handler(ws: Any) -> None:
         assert isinstance(ws.transport, TLSSocketTransport)
+        assert (ws.transport._session is not None) == tls_path
         async for message in ws:
             await ws.send(message)
 
@@ -236,7 +243,7 @@ def test_tls_server_serves_websockets_clients_and_survives_a_failed_handshake(tl
     run(main())
 
 
-def test_tls_server_pauses_a_flooding_client_and_loses_nothing(tls_contexts: Any) -> None:
+def test_tls_server_pauses_a_flooding_client_and_loses_nothing(tls_contexts: Any, tls_path: bool) -> None:
     """A websockets client floods our TLS server, whose handler does not read at first: the
     server stops reading at max_queue (records already read stay in the TLS object) and, once
     the handler reads, decrypts them on resume: every message arrives, in order."""
@@ -270,7 +277,7 @@ def test_tls_server_pauses_a_flooding_client_and_loses_nothing(tls_contexts: Any
     assert received == list(range(total))
 
 
-def test_tls_handshake_is_bounded_by_the_open_timeout(tls_contexts: Any) -> None:
+def test_tls_handshake_is_bounded_by_the_open_timeout(tls_contexts: Any, tls_path: bool) -> None:
     """A TCP client that never starts TLS is dropped once open_timeout passes."""
     server_context, _ = tls_contexts
 
@@ -287,6 +294,140 @@ def test_tls_handshake_is_bounded_by_the_open_timeout(tls_contexts: Any) -> None
             return loop.time() - t0
 
     assert 0.2 < run(main()) < 5
+
+
+@pytest.fixture(params=[True, False], ids=["native-records", "python-ssl-records"])
+def tls_path(request: Any, monkeypatch: Any) -> bool:
+    """Runs a TLS test with records moved by the native TlsSession, then by Python's ssl."""
+    if request.param:
+        assert transport_module.NATIVE_TLS, "this build has no native TLS session"
+    monkeypatch.setattr(transport_module, "NATIVE_TLS", request.param)
+    return bool(request.param)
+
+
+def test_unix_builds_move_tls_records_natively() -> None:
+    assert transport_module.NATIVE_TLS
+
+
+def test_a_native_session_refuses_objects_it_does_not_know(tls_contexts: Any) -> None:
+    """TlsSession reads OpenSSL pointers out of Python's ssl objects only after checking their
+    types and that the SSL object really uses those two BIOs."""
+    server_context, _ = tls_contexts
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    ssl_object = server_context.wrap_bio(incoming, outgoing, server_side=True)
+    session = _wsengine.TlsSession(ssl_object._sslobj, incoming, outgoing)
+    assert session.state == 0
+    with pytest.raises(ValueError, match="does not use these BIOs"):
+        _wsengine.TlsSession(ssl_object._sslobj, outgoing, incoming)
+    other = ssl.MemoryBIO()
+    with pytest.raises(ValueError, match="does not use these BIOs"):
+        _wsengine.TlsSession(ssl_object._sslobj, incoming, other)
+    with pytest.raises(ValueError, match="expects an _ssl._SSLSocket"):
+        _wsengine.TlsSession(ssl_object, incoming, outgoing)  # the Python wrapper, not _sslobj
+    with pytest.raises(ValueError, match="expects an _ssl._SSLSocket"):
+        _wsengine.TlsSession(object(), incoming, outgoing)
+
+
+async def _raw_tls_client(port: int, context: ssl.SSLContext) -> Any:
+    """A TLS client on a plain socket (ssl.SSLObject over memory BIOs) that has done the
+    WebSocket handshake: returns (reader, writer, ssl_object, outgoing BIO)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            writer.write(outgoing.read())
+            incoming.write(await asyncio.wait_for(reader.read(65536), TIMEOUT))
+    tls.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    writer.write(outgoing.read())
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        incoming.write(await asyncio.wait_for(reader.read(65536), TIMEOUT))
+        try:
+            answer += tls.read(65536)
+        except ssl.SSLWantReadError:
+            pass
+    assert answer.startswith(b"HTTP/1.1 101"), answer
+    return reader, writer, tls, outgoing
+
+
+def test_tls_server_fails_a_connection_on_a_corrupted_record(tls_contexts: Any, tls_path: bool) -> None:
+    """A record whose bytes were changed on the way fails decryption: the server drops that
+    connection (the handler's recv() raises ConnectionClosedError, 1006) after the messages
+    before it, and goes on serving others."""
+    server_context, client_context = tls_contexts
+    outcomes: List[Any] = []
+
+    async def handler(ws: Any) -> None:
+        assert (ws.transport._session is not None) == tls_path
+        try:
+            while True:
+                outcomes.append(await ws.recv())
+        except ConnectionClosedError:
+            outcomes.append(ws.close_code)
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0, ssl=server_context, compression=None) as server:
+            port = server.sockets[0].getsockname()[1]
+            reader, writer, tls, outgoing = await _raw_tls_client(port, client_context)
+            tls.write(b"\x82\x82abcd" + bytes([ord("h") ^ ord("a"), ord("i") ^ ord("b")]))  # binary b"hi"
+            writer.write(outgoing.read())
+            tls.write(b"\x82\x82abcd" + bytes([ord("h") ^ ord("a"), ord("o") ^ ord("b")]))
+            record = bytearray(outgoing.read())
+            record[-3] ^= 0x55  # inside the record's authentication tag
+            writer.write(bytes(record))
+            assert await asyncio.wait_for(reader.read(), TIMEOUT) == b""  # the server hung up
+            writer.close()
+            for _ in range(100):
+                if len(outcomes) == 2:
+                    break
+                await asyncio.sleep(0.02)
+            from websockets.asyncio.client import connect as ws_connect
+            async with ws_connect(f"wss://127.0.0.1:{port}/", ssl=client_context) as ws:
+                await ws.send("still serving")
+                await asyncio.sleep(0.05)
+
+    run(main())
+    assert outcomes[:2] == [b"hi", 1006]
+    assert outcomes[2] == "still serving"
+
+
+def test_tls_server_reads_the_peers_close_notify_as_end_of_input(tls_contexts: Any, tls_path: bool) -> None:
+    """A client that sends close_notify without a WebSocket close: the server delivers the
+    message before it, then reports an abnormal closure (1006) and closes the connection."""
+    server_context, client_context = tls_contexts
+    outcomes: List[Any] = []
+
+    async def handler(ws: Any) -> None:
+        try:
+            while True:
+                outcomes.append(await ws.recv())
+        except ConnectionClosedError:
+            outcomes.append(ws.close_code)
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0, ssl=server_context, compression=None) as server:
+            port = server.sockets[0].getsockname()[1]
+            reader, writer, tls, outgoing = await _raw_tls_client(port, client_context)
+            tls.write(b"\x81\x82abcd" + bytes([ord("o") ^ ord("a"), ord("k") ^ ord("b")]))  # text "ok"
+            try:
+                tls.unwrap()
+            except ssl.SSLWantReadError:
+                pass  # close_notify written; the server's is not awaited
+            writer.write(outgoing.read())  # the message and close_notify, in one write
+            assert await asyncio.wait_for(reader.read(), TIMEOUT) is not None
+            writer.close()
+            for _ in range(100):
+                if len(outcomes) == 2:
+                    break
+                await asyncio.sleep(0.02)
+
+    run(main())
+    assert outcomes == ["ok", 1006]
 
 
 @pytest.fixture

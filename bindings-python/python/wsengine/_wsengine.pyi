@@ -1,6 +1,7 @@
 """Type stubs of the compiled module wsengine._wsengine."""
 
 from typing import Any, Callable, ClassVar, Dict, Generator, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
+import ssl
 
 __version__: str
 DEFLATE_AVAILABLE: bool
@@ -379,6 +380,12 @@ class Connection:
         what it read, as receive() does: the events ([] when there was nothing to read), or
         None at end of input (then call receive_eof()). OSError when the read fails. The
         socket stays the caller's. Unix only."""
+    def receive_tls_from(self, fd: int, session: "TlsSession") -> Optional[List[_Event]]:
+        """receive_from() over TLS: reads records once, decrypts them with the session and
+        feeds the plaintext. The events ([] when there was nothing to read or no whole
+        record), or None at end of input; session.state then says what is left to do.
+        ssl.SSLError when a record fails (once no plaintext precedes it), OSError when the
+        read does. Unix only."""
     def receive_eof(self) -> None:
         """The transport reached end of input."""
     def events(self) -> List[_Event]:
@@ -390,6 +397,10 @@ class Connection:
         """Writes the queued output to a connected non-blocking socket (its file descriptor),
         as much as it takes now; returns the number of bytes still queued (0: all written).
         OSError when the write fails. The socket stays the caller's. Unix only."""
+    def send_tls_to(self, fd: int, session: "TlsSession") -> Optional[bytes]:
+        """send_to() over TLS: encrypts the queued output with the session and sends the
+        records (with any TLS made before), as many as the socket takes now; returns the
+        records it did not take (None: all sent). ssl.SSLError / OSError on failure. Unix only."""
     def output_buffers(self) -> List[bytes]:
         """The queued output runs, without consuming them; call consume(n) after writing."""
     def consume(self, n: int) -> None:
@@ -466,6 +477,23 @@ def open_connection(
 ) -> Connection:
     """A connection that is already open (post-handshake mode: RFC 8441 / RFC 9220 stacks)."""
 
+
+class TlsSession:
+    """The OpenSSL objects under a TLS connection's ssl objects, whose handshake Python's ssl
+    has done: receive_tls_from / send_tls_to move application records through it in one
+    native call each, while Python's ssl keeps the handshake, verification, close_notify and
+    errors. ValueError where this interpreter's or ssl module's objects are not known ones.
+    Unix only."""
+
+    def __init__(self, sslobj: Any, incoming: ssl.MemoryBIO, outgoing: ssl.MemoryBIO) -> None: ...
+    @property
+    def state(self) -> int:
+        """After receive_tls_from: 0, or bits of what the transport must still do: 1 decrypt
+        the records left, 2 the peer sent close_notify, 4 send records reading produced, 8
+        fail with ``failure`` once the events returned are handled."""
+    @property
+    def failure(self) -> Optional[BaseException]:
+        """With state 8: the ssl exception a record raised after the plaintext returned."""
 
 class Waiter:
     """The future wsengine.asyncio's recv() waits on (see wsengine/asyncio/waiter.py): done

@@ -8,8 +8,11 @@ engine reads from and writes to the socket's descriptor in one native call each
 (``Connection.receive_from`` / ``send_to``): per round trip, a few Python calls and two
 copies fewer. SocketTransport serves TCP and Unix sockets (on Unix). TLSSocketTransport
 does the same over TLS with the caller's ``ssl.SSLContext`` (an ``SSLObject`` over memory
-BIOs): a few C-level calls per record instead of asyncio's SSL protocol layered on its
-socket transport.
+BIOs, which does the handshake, verification and close_notify); once the handshake is done,
+records go through a native ``TlsSession`` over that SSLObject's OpenSSL objects, so a read
+or a write is again one native call (``receive_tls_from`` / ``send_tls_to``). Where there is
+no session (an interpreter whose ``_ssl`` layout is not known), the same transport makes
+Python's ssl calls, a few C-level calls per record.
 
 The engine's output queue is the transport's write buffer: ``get_write_buffer_size()`` is
 the engine's ``buffered_amount`` (plus, over TLS, the records not yet sent), and the
@@ -35,6 +38,7 @@ import threading
 from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 import wsengine
+from wsengine import _wsengine
 
 __all__ = ["SocketTransport", "TLSSocketTransport", "SocketListener", "AVAILABLE"]
 
@@ -42,6 +46,10 @@ logger = logging.getLogger("wsengine.asyncio")
 
 #: Whether this build can read and write sockets itself (Unix builds).
 AVAILABLE = hasattr(wsengine.Connection, "receive_from")
+
+#: Whether TLS connections move records with native calls once their handshake is done
+#: (``TlsSession``, where this build and interpreter allow; see native_tls_session()).
+NATIVE_TLS = hasattr(_wsengine, "TlsSession")
 
 _HIGH_WATER = 64 * 1024
 
@@ -321,13 +329,28 @@ def handshake_timeout(engine: wsengine.Connection) -> float:
     return 60.0 if ms is None else ms / 1000
 
 
+def native_tls_session(tls: Any, incoming: ssl.MemoryBIO, outgoing: ssl.MemoryBIO) -> Optional[Any]:
+    """A ``TlsSession`` over a connection's ssl objects (its ``SSLObject._sslobj`` and memory
+    BIOs), through which the engine reads, decrypts, encrypts and writes records in one native
+    call each (``receive_tls_from`` / ``send_tls_to``); None where this build or interpreter
+    has none (the transport then calls Python's ssl, as before)."""
+    if not NATIVE_TLS:
+        return None
+    try:
+        return _wsengine.TlsSession(tls, incoming, outgoing)
+    except ValueError as exc:
+        logger.debug("TLS records through Python's ssl calls: %s", exc)
+        return None
+
+
 class TLSSocketTransport(SocketTransport):
     """A SocketTransport over TLS: records are read from and written to the socket here,
     and decrypted and encrypted by an ``ssl.SSLObject`` made from the caller's context. The
     TLS handshake comes first (bounded by ``handshake_timeout`` seconds); the protocol's
     ``connection_made`` follows it, and a failed handshake never reaches the protocol (it
     sets the ``handshake`` future's exception). No half-close over TLS (as asyncio's):
-    ``close()`` sends close_notify, then closes."""
+    ``close()`` sends close_notify, then closes. Once the handshake is done, application
+    records go through a native TlsSession where there is one (native_tls_session())."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket, protocol: EngineProtocol,
                  engine: wsengine.Connection, context: ssl.SSLContext, *, server_side: bool,
@@ -344,6 +367,7 @@ class TLSSocketTransport(SocketTransport):
         self._ssl_object = ssl_object
         self._raw, self._plain = read_buffer(), _plaintext_buffer()
         self._pending = bytearray()  # encrypted bytes the socket has not taken yet
+        self._session: Optional[Any] = None  # the native TlsSession, after the handshake
         self._handshake_timeout = handshake_timeout
         self._handshake_timer: Optional[asyncio.TimerHandle] = None
         #: Done when the TLS handshake is; its exception says why it failed.
@@ -377,6 +401,7 @@ class TLSSocketTransport(SocketTransport):
         self._info.update(peercert=self._ssl_object.getpeercert(), cipher=self._ssl_object.cipher(),
                            compression=None)
         self._flush_records()
+        self._session = native_tls_session(self._tls, self._incoming, self._outgoing)
         self.handshake.set_result(None)
         self._made = True
         self._protocol.connection_made(self)
@@ -385,6 +410,29 @@ class TLSSocketTransport(SocketTransport):
     # ---------------------------------------------------------------- reading
 
     def _on_readable(self) -> None:
+        session = self._session
+        if session is not None:
+            try:
+                events = self._engine.receive_tls_from(self._fd, session)
+            except Exception as exc:  # ssl.SSLError, OSError; InternalError from a poisoned engine
+                self._fatal(exc)
+                return
+            if events is None:
+                self._incoming.write_eof()
+                self._read_records(True)
+                return
+            try:
+                if events:
+                    self._dispatch(events, True, True)
+            except Exception as exc:
+                self._fatal(exc, "protocol callback failed")
+                return
+            state = session.state
+            if state & 8:  # a bad record after the messages returned
+                self._fatal(session.failure)
+            elif state:  # records left, close_notify, or records TLS wants sent
+                self._read_records(bool(state & 2))
+            return
         raw = self._raw
         try:
             n = self._sock.recv_into(raw)
@@ -412,6 +460,7 @@ class TLSSocketTransport(SocketTransport):
         try:
             while not self._lost:
                 got = 0  # plaintext bytes in `plain`, at most a record's per read()
+                failure: Optional[ssl.SSLError] = None
                 try:
                     # One read() for the usual whole record: a read() more would raise
                     # SSLWantReadError, which costs more than these checks.
@@ -425,8 +474,14 @@ class TLSSocketTransport(SocketTransport):
                     pass
                 except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
                     eof = True  # close_notify, or the peer closed without it
+                except ssl.SSLError as exc:
+                    if not got:
+                        raise
+                    failure = exc  # after the plaintext before the bad record is handled
                 if got:
                     self._dispatch(self._engine.receive(bytes(plain[:got])), True, True)
+                if failure is not None:
+                    raise failure
                 if got < READ_BUFFER_SIZE or self._read_paused:
                     break
             if self._outgoing.pending:
@@ -452,6 +507,19 @@ class TLSSocketTransport(SocketTransport):
         """Encrypts the engine's queued output and writes it, as much as the socket takes now;
         the rest when the socket is writable again."""
         if self._lost or not self._made:
+            return
+        session = self._session
+        if session is not None and not self._writing:
+            try:
+                rest = self._engine.send_tls_to(self._fd, session)
+            except Exception as exc:  # ssl.SSLError, OSError; InternalError from a poisoned engine
+                self._fatal(exc)
+                return
+            if rest is not None:
+                self._pending += rest
+                self._writing = True
+                self._loop.add_writer(self._fd, self._on_writable)
+                self._check_pause(len(self._pending))
             return
         out = self._engine.data_to_send()
         if not out:
