@@ -252,12 +252,11 @@ impl Connection {
         &mut self,
         py: Python<'py>,
         fd: i32,
-        session: &Bound<'py, TlsSession>,
+        mut session: PyRefMut<'py, TlsSession>,
     ) -> PyResult<Option<Bound<'py, PyList>>> {
         if self.poisoned {
             return Err(poisoned_error(py));
         }
-        let mut session = session.borrow_mut();
         session.state = 0;
         session.failure = None;
         match socket_io::read_once(fd, |raw| session.feed(raw))? {
@@ -282,12 +281,11 @@ impl Connection {
         &mut self,
         py: Python<'py>,
         fd: i32,
-        session: &Bound<'py, TlsSession>,
+        session: PyRefMut<'py, TlsSession>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         if self.poisoned {
             return Err(poisoned_error(py));
         }
-        let session = session.borrow();
         let len = self.conn.0.buffered_amount();
         if len > 0 {
             session.encrypt_segments(py, self.conn.0.output_segments())?;

@@ -19,10 +19,10 @@
 //! holds references to the three Python objects, so the pointers live as long as it does; the
 //! GIL is held throughout, as Python's `ssl` needs for one object.
 
+use pyo3::sync::PyOnceLock;
 use std::cell::RefCell;
 use std::ffi::CStr;
 use std::os::fd::RawFd;
-use std::sync::OnceLock;
 
 use super::*;
 
@@ -34,7 +34,8 @@ type BioWrite = unsafe extern "C" fn(*mut c_void, *const c_void, c_int) -> c_int
 type BioRead = unsafe extern "C" fn(*mut c_void, *mut c_void, c_int) -> c_int;
 type BioCtrlPending = unsafe extern "C" fn(*mut c_void) -> usize;
 type ErrClearError = unsafe extern "C" fn();
-type ErrGetError = unsafe extern "C" fn() -> std::os::raw::c_ulong;
+type ErrPeekLastError = unsafe extern "C" fn() -> std::os::raw::c_ulong;
+type VersionNum = unsafe extern "C" fn() -> std::os::raw::c_ulong;
 type ErrErrorStringN = unsafe extern "C" fn(std::os::raw::c_ulong, *mut c_char, usize);
 
 /// The OpenSSL functions used, from the library Python's `_ssl` module is linked with.
@@ -48,8 +49,10 @@ struct OpenSsl {
     bio_read: BioRead,
     bio_ctrl_pending: BioCtrlPending,
     err_clear_error: ErrClearError,
-    err_get_error: ErrGetError,
+    err_peek_last_error: ErrPeekLastError,
     err_error_string_n: ErrErrorStringN,
+    /// `OpenSSL_version_num()`: how error codes pack the library and the reason.
+    version_num: std::os::raw::c_ulong,
 }
 
 // OpenSSL's SSL_get_error() results (ssl.h).
@@ -57,41 +60,42 @@ const SSL_ERROR_WANT_READ: c_int = 2;
 const SSL_ERROR_SYSCALL: c_int = 5;
 const SSL_ERROR_ZERO_RETURN: c_int = 6;
 
-static OPENSSL: OnceLock<Option<OpenSsl>> = OnceLock::new();
+/// The OpenSSL functions, or why there is no native session here; found once per process.
+static SUPPORT: PyOnceLock<Result<OpenSsl, String>> = PyOnceLock::new();
 
 /// Looks the functions up in the already loaded `_ssl` module and the libraries it depends on
-/// (`dlopen` with `RTLD_NOLOAD` loads nothing new); in the program itself when `_ssl` is built in.
-fn load(py: Python<'_>) -> Option<OpenSsl> {
-    let file: Option<String> = py
+/// (`dlopen` with `RTLD_NOLOAD` loads nothing new), after checking that this interpreter's
+/// `_ssl` objects have the layout a session reads (see the module docs).
+fn load(py: Python<'_>) -> Result<OpenSsl, String> {
+    layout_known(py).map_err(|e| e.to_string())?;
+    let file: String = py
         .import("_ssl")
-        .ok()?
-        .getattr("__file__")
-        .ok()
-        .and_then(|f| f.extract().ok());
-    let path = match &file {
-        Some(f) => Some(std::ffi::CString::new(f.as_str()).ok()?),
-        None => None,
-    };
-    // SAFETY: dlopen with RTLD_NOLOAD only returns a handle to an object already loaded (or
-    // to the program, for a null path); the handle is never closed, so symbols stay valid.
-    let handle = unsafe {
-        libc::dlopen(
-            path.as_ref().map_or(std::ptr::null(), |p| p.as_ptr()),
-            libc::RTLD_NOW | if path.is_some() { libc::RTLD_NOLOAD } else { 0 },
-        )
-    };
+        .and_then(|m| m.getattr("__file__"))
+        .and_then(|f| f.extract())
+        // A _ssl built into the program could sit beside another OpenSSL in the process.
+        .map_err(|_| "the _ssl module is built in".to_owned())?;
+    let path = std::ffi::CString::new(file).map_err(|e| e.to_string())?;
+    // SAFETY: dlopen with RTLD_NOLOAD only returns a handle to an object already loaded; the
+    // handle is never closed, so its symbols stay valid.
+    let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_NOLOAD) };
     if handle.is_null() {
-        return None;
+        return Err("the _ssl module is not a loaded shared object".to_owned());
     }
-    let sym = |name: &CStr| -> Option<*mut c_void> {
+    let sym = |name: &CStr| -> Result<*mut c_void, String> {
         // SAFETY: a valid handle and a NUL-terminated name.
         let p = unsafe { libc::dlsym(handle, name.as_ptr()) };
-        (!p.is_null()).then_some(p)
+        if p.is_null() {
+            return Err(format!(
+                "{} not found through the _ssl module",
+                name.to_string_lossy()
+            ));
+        }
+        Ok(p)
     };
     // SAFETY (each transmute): the symbol is the OpenSSL 1.1.1+/3.x function of that name,
     // whose C signature the type above spells.
     unsafe {
-        Some(OpenSsl {
+        Ok(OpenSsl {
             ssl_read_ex: std::mem::transmute::<*mut c_void, SslReadEx>(sym(c"SSL_read_ex")?),
             ssl_write_ex: std::mem::transmute::<*mut c_void, SslWriteEx>(sym(c"SSL_write_ex")?),
             ssl_get_error: std::mem::transmute::<*mut c_void, SslGetError>(sym(c"SSL_get_error")?),
@@ -105,34 +109,46 @@ fn load(py: Python<'_>) -> Option<OpenSsl> {
             err_clear_error: std::mem::transmute::<*mut c_void, ErrClearError>(sym(
                 c"ERR_clear_error",
             )?),
-            err_get_error: std::mem::transmute::<*mut c_void, ErrGetError>(sym(c"ERR_get_error")?),
+            err_peek_last_error: std::mem::transmute::<*mut c_void, ErrPeekLastError>(sym(
+                c"ERR_peek_last_error",
+            )?),
             err_error_string_n: std::mem::transmute::<*mut c_void, ErrErrorStringN>(sym(
                 c"ERR_error_string_n",
             )?),
+            version_num: std::mem::transmute::<*mut c_void, VersionNum>(sym(
+                c"OpenSSL_version_num",
+            )?)(),
         })
     }
 }
 
-/// Whether this interpreter's `_ssl` objects have the layout the session reads (see the
-/// module's docs).
-fn layout_known(py: Python<'_>) -> PyResult<bool> {
+/// Checks that this interpreter's `_ssl` objects have the layout a session reads: CPython
+/// 3.9–3.14, objects whose header is two words (no free threading, no trace-refs build), and a
+/// `MemoryBIO` of the size `{PyObject_HEAD; BIO *bio; int eof_written;}` has.
+fn layout_known(py: Python<'_>) -> PyResult<()> {
     let sys = py.import("sys")?;
     let name: String = sys.getattr("implementation")?.getattr("name")?.extract()?;
-    let (major, minor): (u32, u32) = sys
-        .getattr("version_info")?
-        .get_item(0)?
-        .extract::<u32>()
-        .and_then(|major| {
-            Ok((
-                major,
-                sys.getattr("version_info")?.get_item(1)?.extract::<u32>()?,
-            ))
-        })?;
-    let abiflags: String = sys
-        .getattr("abiflags")
-        .and_then(|f| f.extract())
-        .unwrap_or_default();
-    Ok(name == "cpython" && major == 3 && (9..=14).contains(&minor) && !abiflags.contains('t'))
+    let version = sys.getattr("version_info")?;
+    let (major, minor): (u32, u32) = (
+        version.get_item(0)?.extract()?,
+        version.get_item(1)?.extract()?,
+    );
+    let word = std::mem::size_of::<usize>();
+    let basicsize =
+        |t: Bound<'_, PyAny>| -> PyResult<usize> { t.getattr("__basicsize__")?.extract() };
+    let object_size = basicsize(py.import("builtins")?.getattr("object")?)?;
+    let bio_size = basicsize(py.import("_ssl")?.getattr("MemoryBIO")?)?;
+    if name != "cpython" || major != 3 || !(9..=14).contains(&minor) {
+        return Err(PyValueError::new_err(format!(
+            "{name} {major}.{minor}'s _ssl objects are not known"
+        )));
+    }
+    if object_size != 2 * word || bio_size != 4 * word {
+        return Err(PyValueError::new_err(
+            "this build's object layout is not the usual one",
+        ));
+    }
+    Ok(())
 }
 
 /// The pointer stored `words` machine words into a Python object (past `PyObject_HEAD`'s two).
@@ -156,7 +172,7 @@ const FAILED: u8 = 8; // a record failed after the plaintext returned: `failure`
 /// The OpenSSL objects of one TLS connection whose handshake Python's `ssl` has done; see the
 /// module docs. Made from ``(ssl_object._sslobj, incoming, outgoing)``; ValueError when this
 /// interpreter or its `ssl` module are not ones it knows (the caller then keeps Python's calls).
-#[pyclass(unsendable, module = "wsengine")]
+#[pyclass(module = "wsengine")]
 pub struct TlsSession {
     lib: &'static OpenSsl,
     ssl: *mut c_void,
@@ -166,13 +182,20 @@ pub struct TlsSession {
     _owners: [Py<PyAny>; 3],
     /// After `receive_tls_from`: 0, or what the transport must still do (bits: 1 decrypt the
     /// records that remain, 2 the peer sent close_notify, 4 send the records reading produced,
-    /// 8 fail with `failure` once the events returned are handled).
+    /// 8 fail with `take_failure()` once the events returned are handled).
     #[pyo3(get)]
     pub(crate) state: u8,
-    /// With state 8: the ssl exception a record raised after the plaintext returned.
-    #[pyo3(get)]
+    /// With state 8: the ssl exception a record raised after the plaintext returned
+    /// (`take_failure()`).
     pub(crate) failure: Option<Py<PyAny>>,
 }
+
+// SAFETY: the raw pointers are only used by methods that hold the GIL and a borrow of the
+// session (PyO3's borrow flag: one user at a time), as Python's ssl uses them; free-threaded
+// interpreters are refused (layout_known) and cannot load an abi3 module anyway. Dropping the
+// session on another thread only releases the Python references, with the GIL.
+unsafe impl Send for TlsSession {}
+unsafe impl Sync for TlsSession {}
 
 #[pymethods]
 impl TlsSession {
@@ -188,12 +211,10 @@ impl TlsSession {
                 "no native TLS session: {why}"
             )))
         };
-        let Some(lib) = OPENSSL.get_or_init(|| load(py)).as_ref() else {
-            return refuse("OpenSSL's functions were not found through the _ssl module");
+        let lib = match SUPPORT.get_or_init(py, || load(py)) {
+            Ok(lib) => lib,
+            Err(why) => return refuse(why),
         };
-        if !layout_known(py)? {
-            return refuse("this interpreter's _ssl objects are not known");
-        }
         let ssl_mod = py.import("_ssl")?;
         if !sslobj.get_type().is(&ssl_mod.getattr("_SSLSocket")?)
             || !incoming.get_type().is(&ssl_mod.getattr("MemoryBIO")?)
@@ -228,6 +249,11 @@ impl TlsSession {
             failure: None,
         })
     }
+
+    /// The ssl exception of state 8 (once; None otherwise).
+    fn take_failure(&mut self) -> Option<Py<PyAny>> {
+        self.failure.take()
+    }
 }
 
 thread_local! {
@@ -254,12 +280,19 @@ pub(crate) fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
 }
 
 impl TlsSession {
-    /// The `ssl` exception for a failed OpenSSL call (`SSL_get_error` result `code`), with
-    /// OpenSSL's queued reason, as Python's `ssl` would raise it.
+    /// The `ssl` exception for a failed OpenSSL call (`SSL_get_error` result `code`), as
+    /// Python's ssl raises it: SSLWantReadError, SSLZeroReturnError, SSLEOFError, or SSLError
+    /// with `library`, `reason` and OpenSSL's message ("[SSL: REASON] ...").
     fn error(&self, py: Python<'_>, code: c_int) -> PyErr {
+        match self.make_error(py, code) {
+            Ok(e) | Err(e) => e,
+        }
+    }
+
+    fn make_error(&self, py: Python<'_>, code: c_int) -> PyResult<PyErr> {
         let lib = self.lib;
-        // SAFETY: reading this thread's OpenSSL error queue.
-        let e = unsafe { (lib.err_get_error)() };
+        // SAFETY: reading this thread's OpenSSL error queue (the last error, as Python's ssl).
+        let e = unsafe { (lib.err_peek_last_error)() };
         let mut text = [0 as c_char; 256];
         if e != 0 {
             // SAFETY: a buffer of the length given; OpenSSL NUL-terminates it.
@@ -268,25 +301,73 @@ impl TlsSession {
         // SAFETY: clears this thread's OpenSSL error queue.
         unsafe { (lib.err_clear_error)() };
         // SAFETY: NUL-terminated above (or all zeros).
-        let reason = unsafe { CStr::from_ptr(text.as_ptr()) }
+        let detail = unsafe { CStr::from_ptr(text.as_ptr()) }
             .to_string_lossy()
             .into_owned();
-        let (class, message) = match code {
-            SSL_ERROR_SYSCALL => ("SSLEOFError", "EOF occurred in violation of protocol"),
-            _ => ("SSLError", "TLS error"),
+        let ssl = py.import("ssl")?;
+        // (class, errno, message) as _ssl.c's PySSL_SetError.
+        let (class, errno, message) = match code {
+            SSL_ERROR_WANT_READ => (
+                "SSLWantReadError",
+                2,
+                "The operation did not complete (read)".to_owned(),
+            ),
+            SSL_ERROR_ZERO_RETURN => (
+                "SSLZeroReturnError",
+                6,
+                "TLS/SSL connection has been closed (EOF)".to_owned(),
+            ),
+            SSL_ERROR_SYSCALL if e == 0 => (
+                "SSLEOFError",
+                8,
+                "EOF occurred in violation of protocol".to_owned(),
+            ),
+            _ => ("SSLError", 1, detail),
         };
-        let message = if reason.is_empty() {
-            message.to_owned()
-        } else {
-            format!("{message}: {reason}")
+        let (library, reason) = self.error_names(py, e)?;
+        let message = match (&library, &reason) {
+            (Some(l), Some(r)) => format!("[{l}: {r}] {message}"),
+            _ => message,
         };
-        match py.import("ssl").and_then(|m| m.getattr(class)) {
-            Ok(cls) => match cls.call1((if code == SSL_ERROR_SYSCALL { 8 } else { 1 }, message)) {
-                Ok(exc) => PyErr::from_value(exc),
-                Err(e) => e,
-            },
-            Err(e) => e,
+        let exc = ssl.getattr(class)?.call1((errno, message))?;
+        exc.setattr("library", library)?;
+        exc.setattr("reason", reason)?;
+        Ok(PyErr::from_value(exc))
+    }
+
+    /// The names `_ssl` gives an OpenSSL error code's library and reason, if it knows them.
+    fn error_names(
+        &self,
+        py: Python<'_>,
+        e: std::os::raw::c_ulong,
+    ) -> PyResult<(Option<String>, Option<String>)> {
+        if e == 0 {
+            return Ok((None, None));
         }
+        let (lib, reason) = if self.lib.version_num >= 0x3000_0000 {
+            if e & 0x8000_0000 != 0 {
+                (2, e & 0x7fff_ffff) // ERR_SYSTEM_ERROR: ERR_LIB_SYS
+            } else {
+                ((e >> 23) & 0xff, e & 0x7f_ffff)
+            }
+        } else {
+            ((e >> 24) & 0xff, e & 0xfff)
+        };
+        let ssl_mod = py.import("_ssl")?;
+        let name = |table: &str, key: Bound<'_, PyAny>| -> PyResult<Option<String>> {
+            let found = ssl_mod.getattr(table)?.call_method1("get", (key,))?;
+            if found.is_none() {
+                Ok(None)
+            } else {
+                found.extract().map(Some)
+            }
+        };
+        let library = name("lib_codes_to_names", lib.into_pyobject(py)?.into_any())?;
+        let reason = name(
+            "err_codes_to_names",
+            (lib, reason).into_pyobject(py)?.into_any(),
+        )?;
+        Ok((library, reason))
     }
 
     /// Hands `raw` (records read from the socket) to OpenSSL.
@@ -438,7 +519,12 @@ impl TlsSession {
                 let n = unsafe {
                     (self.lib.bio_read)(self.wbio, buf.as_mut_ptr() as *mut c_void, chunk as c_int)
                 };
-                let records = &buf[..n.max(0) as usize];
+                if n <= 0 {
+                    return Err(PyException::new_err(
+                        "BIO_read failed with TLS records pending",
+                    ));
+                }
+                let records = &buf[..n as usize];
                 let (sent, _) = socket_io::write_segments(fd, std::iter::once(records))?;
                 if sent < records.len() {
                     return Ok(Some(PyBytes::new(py, &records[sent..])));

@@ -255,6 +255,7 @@ def test_tls_server_pauses_a_flooding_client_and_loses_nothing(tls_contexts: Any
     paused: List[bool] = []
 
     async def handler(ws: Any) -> None:
+        assert (ws.transport._session is not None) == tls_path
         while not ws._read_paused:
             await asyncio.sleep(0.01)
         paused.append(True)
@@ -375,11 +376,11 @@ def test_tls_server_fails_a_connection_on_a_corrupted_record(tls_contexts: Any, 
             port = server.sockets[0].getsockname()[1]
             reader, writer, tls, outgoing = await _raw_tls_client(port, client_context)
             tls.write(b"\x82\x82abcd" + bytes([ord("h") ^ ord("a"), ord("i") ^ ord("b")]))  # binary b"hi"
-            writer.write(outgoing.read())
+            good = outgoing.read()
             tls.write(b"\x82\x82abcd" + bytes([ord("h") ^ ord("a"), ord("o") ^ ord("b")]))
             record = bytearray(outgoing.read())
             record[-3] ^= 0x55  # inside the record's authentication tag
-            writer.write(bytes(record))
+            writer.write(good + bytes(record))  # one write: the bad record follows in the same read
             assert await asyncio.wait_for(reader.read(), TIMEOUT) == b""  # the server hung up
             writer.close()
             for _ in range(100):
@@ -419,7 +420,8 @@ def test_tls_server_reads_the_peers_close_notify_as_end_of_input(tls_contexts: A
             except ssl.SSLWantReadError:
                 pass  # close_notify written; the server's is not awaited
             writer.write(outgoing.read())  # the message and close_notify, in one write
-            assert await asyncio.wait_for(reader.read(), TIMEOUT) is not None
+            await asyncio.wait_for(reader.read(), TIMEOUT)  # whatever it sends, until it closes
+            assert reader.at_eof()
             writer.close()
             for _ in range(100):
                 if len(outcomes) == 2:

@@ -490,10 +490,10 @@ class TlsSession:
     def state(self) -> int:
         """After receive_tls_from: 0, or bits of what the transport must still do: 1 decrypt
         the records left, 2 the peer sent close_notify, 4 send records reading produced, 8
-        fail with ``failure`` once the events returned are handled."""
-    @property
-    def failure(self) -> Optional[BaseException]:
-        """With state 8: the ssl exception a record raised after the plaintext returned."""
+        fail with take_failure() once the events returned are handled."""
+    def take_failure(self) -> Optional[BaseException]:
+        """With state 8: the ssl exception a record raised after the plaintext returned
+        (once; None otherwise)."""
 
 class Waiter:
     """The future wsengine.asyncio's recv() waits on (see wsengine/asyncio/waiter.py): done

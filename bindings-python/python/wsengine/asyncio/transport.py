@@ -338,7 +338,7 @@ def native_tls_session(tls: Any, incoming: ssl.MemoryBIO, outgoing: ssl.MemoryBI
         return None
     try:
         return _wsengine.TlsSession(tls, incoming, outgoing)
-    except ValueError as exc:
+    except Exception as exc:  # ValueError: an interpreter or ssl module it does not know
         logger.debug("TLS records through Python's ssl calls: %s", exc)
         return None
 
@@ -421,17 +421,20 @@ class TLSSocketTransport(SocketTransport):
                 self._incoming.write_eof()
                 self._read_records(True)
                 return
+            state = session.state  # what is left to do once the events are handled
+            failure = session.take_failure() if state & 8 else None
             try:
                 if events:
                     self._dispatch(events, True, True)
             except Exception as exc:
                 self._fatal(exc, "protocol callback failed")
                 return
-            state = session.state
-            if state & 8:  # a bad record after the messages returned
-                self._fatal(session.failure)
-            elif state:  # records left, close_notify, or records TLS wants sent
-                self._read_records(bool(state & 2))
+            if failure is not None:  # a bad record after the messages returned
+                self._fatal(failure)
+            elif state & 2 or (state & 1 and not self._read_paused):
+                self._read_records(bool(state & 2))  # close_notify, or records left to decrypt
+            elif state & 4:
+                self._flush_records()  # records TLS made while reading (a key update's answer)
             return
         raw = self._raw
         try:
