@@ -19,9 +19,8 @@
 // place), `events` (event classes and the sink that builds them), `config` (`Config`),
 // `deflate` (`DeflateConfig`), `connection` (the connection classes), `socket_io` (reading
 // and writing a socket's descriptor for `receive_from` / `send_to`), `tls_io` (the same over
-// TLS, with OpenSSL's objects under Python's ssl objects), `waiter` (the native
-// future wsengine.asyncio's recv() waits on). The imports below are
-// the ones they share (`use super::*`).
+// TLS, with OpenSSL's objects under Python's ssl objects). The imports below are the ones
+// they share (`use super::*`).
 
 use std::os::raw::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -43,7 +42,6 @@ mod events;
 mod socket_io;
 #[cfg(unix)]
 mod tls_io;
-mod waiter;
 use buffers::*;
 use config::*;
 use connection::*;
@@ -89,6 +87,5 @@ fn _wsengine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Closed>()?;
     m.add_class::<Writable>()?;
     m.add_class::<CloseInfo>()?;
-    m.add_class::<waiter::Waiter>()?;
     Ok(())
 }

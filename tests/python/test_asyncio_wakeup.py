@@ -1,7 +1,7 @@
 """How wsengine.asyncio reads and wakes recv(), against `websockets` peers over 127.0.0.1.
 
-A read holding one message resumes the task waiting in recv() within that read (a Waiter,
-see wsengine/asyncio/waiter.py), not on the loop's next iteration; reads go into one buffer
+A read holding one message resumes the task waiting in recv() within that read (see
+wsengine/asyncio/waiter.py), not on the loop's next iteration; reads go into one buffer
 shared by the thread's connections (the engine's own socket reads, or a BufferedProtocol's
 under asyncio's transports). The handler must not notice either: its task, its context variables, cancellation and errors behave as with an asyncio Future,
 and messages of every size on concurrent connections arrive byte-exact."""
@@ -125,29 +125,36 @@ def test_concurrent_connections_share_the_read_buffer_and_lose_nothing() -> None
     run(main())
 
 
-def test_waiter_wakes_its_task_inside_the_call_or_on_the_next_iteration() -> None:
-    from wsengine.asyncio.waiter import Waiter
+def test_wake_resumes_its_task_inside_the_call_or_on_the_next_iteration() -> None:
+    from wsengine.asyncio.waiter import wake
 
     async def main() -> List[str]:
         loop = asyncio.get_running_loop()
         log: List[str] = []
 
-        async def waiting(w: Waiter, name: str) -> None:
+        async def waiting(w: "asyncio.Future[None]", name: str) -> None:
             await w
             log.append(f"{name} resumed")
 
-        now, later = Waiter(loop), Waiter(loop)
+        now, later = loop.create_future(), loop.create_future()
         tasks = [asyncio.ensure_future(waiting(now, "now")), asyncio.ensure_future(waiting(later, "later"))]
         await asyncio.sleep(0)  # both tasks wait
+        seen: List[Optional[str]] = []
+        marker: "contextvars.ContextVar[str]" = contextvars.ContextVar("marker")
+        now.add_done_callback(lambda f: seen.append(marker.get(None)), context=contextvars.copy_context())
+        marker.set("the read's context")
 
         def read_callback() -> None:  # as a protocol's read: a loop callback, no task running
-            now.wake(True)
+            wake(now, True)
             log.append("after wake(True)")
-            later.wake()
+            wake(later)
             log.append("after wake()")
+            wake(now, True)  # done already: nothing more
 
         loop.call_soon(read_callback)
         await asyncio.gather(*tasks)
+        assert seen == [None]  # each callback ran in the context it was added with
+        assert now.result() is None and later.result() is None
         return log
 
     assert run(main()) == ["now resumed", "after wake(True)", "after wake()", "later resumed"]

@@ -43,7 +43,7 @@ import wsengine
 from .exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK, closed_exception
 from .http import Request, Response
 from .transport import SocketTransport, read_buffer
-from .waiter import Waiter
+from .waiter import wake
 
 __all__ = ["Connection", "Data", "State"]
 
@@ -83,7 +83,7 @@ class Connection(asyncio.BufferedProtocol):
         self._messages: Deque[Data] = deque()
         self._fragments: List[bytes] = []
         self._fragment_kind = "binary"
-        self._recv_waiter: Optional[Waiter] = None
+        self._recv_waiter: Optional[asyncio.Future[None]] = None
         self._read_paused = False
         self._write_paused = False
         self._drain_waiter: Optional[asyncio.Future[None]] = None
@@ -158,7 +158,7 @@ class Connection(asyncio.BufferedProtocol):
                 raise self._closed_error()
             if self._recv_waiter is not None:
                 raise ConcurrencyError("recv() is already running in another coroutine")
-            waiter = Waiter(self._loop)
+            waiter = self._loop.create_future()
             self._recv_waiter = waiter
             try:
                 await waiter
@@ -352,7 +352,7 @@ class Connection(asyncio.BufferedProtocol):
                 waiter = self._recv_waiter
                 if waiter is not None:
                     self._recv_waiter = None
-                    waiter.wake(now)
+                    wake(waiter, now)
                 if self._max_queue and len(messages) >= self._max_queue and not self._read_paused:
                     self._pause_reading()
             else:
@@ -417,7 +417,7 @@ class Connection(asyncio.BufferedProtocol):
         waiter = self._recv_waiter
         if waiter is not None:
             self._recv_waiter = None
-            waiter.wake()
+            wake(waiter)
         self._wake_drain()
         if self._pings:
             error = self._closed_error()

@@ -1,23 +1,39 @@
-"""The future ``recv()`` waits on: an asyncio Future-compatible object that can wake its task
-at once.
+"""Waking the task that waits in ``recv()``, at once when the read allows it.
 
-An asyncio Future runs its callbacks (the waiting task's wake-up) with ``loop.call_soon``:
-the task resumes on the loop's next iteration, one more ``epoll_wait`` and pass through the
-ready queue per message. When a read brings exactly one message and no task is running (the
-read is a loop callback), the connection wakes the task inside the read instead, as a
-callback-style library (picows) answers inside its frame callback: the handler's answer is
-written in the same iteration. A read with more messages wakes the task the usual way, so the
-answers to a burst still go out in one write.
+``recv()`` waits on a plain asyncio Future. An asyncio Future runs its callbacks (the waiting
+task's wake-up) with ``loop.call_soon``: the task resumes on the loop's next iteration, one
+more ``epoll_wait`` and pass through the ready queue per message. When a read brings exactly
+one message and no task is running (the read is a loop callback), the connection wakes the
+task inside the read instead (``wake(future, now=True)``), as a callback-style library
+(picows) answers inside its frame callback: the handler's answer is written in the same
+iteration. A read with more messages wakes the task the usual way, so the answers to a burst
+still go out in one write.
 
-asyncio's Task accepts any object with the Future protocol (``_asyncio_future_blocking``,
-``get_loop``, ``add_done_callback``, ``result``, ``cancel``, ...). The Task calls several of
-them per message, so the class is native (``wsengine._wsengine.Waiter``, in Rust): each call
-costs a fraction of a Python-level method's. Its result is always ``None`` (the message is in
-the connection's queue).
+Waking now takes the Future's callbacks off it, completes it (so nothing is scheduled) and runs
+them, each in its own context, as the loop would have. The Future stays a real asyncio Future,
+so the Task's own fast paths for one (C code, no method calls) apply every time it waits.
 """
 
 from __future__ import annotations
 
-from .._wsengine import Waiter
+import asyncio
 
-__all__ = ["Waiter"]
+__all__ = ["wake"]
+
+
+def wake(future: "asyncio.Future[None]", now: bool = False) -> None:
+    """Completes ``future`` with None (nothing if it is done already). With ``now``, its
+    callbacks run within this call; call it so only where no task is running (a protocol
+    callback), since the woken task runs inside it."""
+    if future.done():
+        return
+    callbacks = future._callbacks if now else None
+    if not callbacks:
+        future.set_result(None)
+        return
+    callbacks = list(callbacks)
+    for callback, _ in callbacks:
+        future.remove_done_callback(callback)
+    future.set_result(None)
+    for callback, context in callbacks:
+        context.run(callback, future)
