@@ -1,7 +1,10 @@
 """wsengine.uvicorn:WebSocketProtocol as uvicorn's ``ws`` implementation: a Starlette app's
 WebSocket routes served through it, driven by `websockets` clients over 127.0.0.1 (echo,
 subprotocols, headers both ways, close codes, denials with websocket.http.response, refusals,
-an app error, keepalive, deflate, uvicorn's shutdown)."""
+an app error, keepalive, deflate, uvicorn's shutdown). Once accepted, a plain connection is
+taken over from uvicorn's asyncio transport by the engine's own (SocketTransport.adopt): the
+tests check it is, that flow control and shutdown work on it, and that a TLS connection stays on
+uvicorn's transport and works too."""
 
 from __future__ import annotations
 
@@ -22,6 +25,15 @@ from websockets.frames import Frame, Opcode
 TIMEOUT = 10.0
 WS = "wsengine.uvicorn:WebSocketProtocol"
 disconnects: list[int] = []
+current: dict[str, Any] = {}  # the running uvicorn.Server
+
+
+def ws_transports() -> list[str]:
+    """The transport class of each WebSocket connection the running server has."""
+    from wsengine.uvicorn import WebSocketProtocol
+
+    connections = current["server"].server_state.connections
+    return [type(c.transport).__name__ for c in connections if isinstance(c, WebSocketProtocol)]
 
 
 async def echo(ws: WebSocket) -> None:
@@ -83,12 +95,13 @@ def run_with_server(body: Callable[[str], Awaitable[None]], **options: Any) -> N
         port = free_port()
         config = uvicorn.Config(APP, host="127.0.0.1", port=port, ws=WS, log_level="warning", lifespan="off",
                                 **options)
-        server = uvicorn.Server(config)
+        server = current["server"] = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())
         try:
             while not server.started:
                 await asyncio.sleep(0.01)
-            await asyncio.wait_for(body(f"ws://127.0.0.1:{port}"), TIMEOUT)
+            scheme = "wss" if options.get("ssl_certfile") else "ws"
+            await asyncio.wait_for(body(f"{scheme}://127.0.0.1:{port}"), TIMEOUT)
         finally:
             server.should_exit = True
             await asyncio.wait_for(task, TIMEOUT)
@@ -102,6 +115,7 @@ def test_echo(deflate: bool) -> None:
         async with connect(url + "/echo", subprotocols=["a", "b"],  # type: ignore[list-item]
                            compression="deflate" if deflate else None, max_size=None) as ws:
             assert ws.subprotocol == "b"
+            assert ws_transports() == ["SocketTransport"]  # taken over from asyncio's
             extensions = ws.response.headers.get("Sec-WebSocket-Extensions", "") if ws.response else ""
             assert ("permessage-deflate" in extensions) == deflate
             for message in ["", "héllo ✓", "x" * 100_000, b"", b"\x00\xff" * 50_000]:
@@ -198,6 +212,8 @@ def test_uvicorn_shutdown_closes_with_1012() -> None:
         ws = await connect(f"ws://127.0.0.1:{port}/echo")
         await ws.send("x")
         assert await ws.recv() == "x"
+        current["server"] = server
+        assert ws_transports() == ["SocketTransport"]
         server.should_exit = True
         with pytest.raises(websockets.ConnectionClosedError):
             await asyncio.wait_for(ws.recv(), TIMEOUT)
@@ -227,3 +243,69 @@ def test_answer_to_a_message_read_with_the_close_precedes_our_close_frame() -> N
         assert data == b"\x81\x05hello\x88\x02\x03\xe8"
 
     run_with_server(body, ws_per_message_deflate=False)
+
+
+async def slow_reader(ws: WebSocket) -> None:
+    """Accepts, lets the client flood it for a while without reading, then reads everything."""
+    await ws.accept()
+    await asyncio.sleep(1.0)
+    count = 0
+    while count < 200:
+        message = await ws.receive_bytes()
+        assert int.from_bytes(message[:4], "big") == count
+        count += 1
+    await ws.send_text("all 200 in order")
+
+
+APP.router.routes.append(WebSocketRoute("/slow", slow_reader))
+
+
+def test_a_flooding_client_pauses_the_adopted_transport_and_loses_nothing() -> None:
+    """ws_max_queue bounds what uvicorn+wsengine holds for an app that does not read: the
+    engine's own transport stops reading at 4 queued messages and resumes as the app reads."""
+    from wsengine.uvicorn import WebSocketProtocol
+
+    async def body(url: str) -> None:
+        async with connect(url + "/slow", max_size=None, compression=None) as ws:
+            assert ws_transports() == ["SocketTransport"]
+
+            async def flood() -> None:
+                for i in range(200):
+                    await ws.send(i.to_bytes(4, "big") * 16_384)  # 64 KiB each, 12.5 MiB in all
+
+            sender = asyncio.create_task(flood())
+            [protocol] = [c for c in current["server"].server_state.connections
+                          if isinstance(c, WebSocketProtocol)]
+            for _ in range(100):  # the app does not read for its first second
+                if protocol._read_paused:
+                    break
+                await asyncio.sleep(0.01)
+            assert protocol._read_paused and len(protocol._messages) == 4
+            await sender
+            assert await asyncio.wait_for(ws.recv(), TIMEOUT) == "all 200 in order"
+
+    run_with_server(body, ws_max_queue=4, ws_per_message_deflate=False)
+
+
+def test_tls_connections_stay_on_uvicorns_transport(tmp_path: Any) -> None:
+    """Under uvicorn's TLS the connection keeps uvicorn's (asyncio SSL) transport, and works."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+
+    async def body(url: str) -> None:
+        assert url.startswith("wss://")
+        async with connect(url + "/echo", ssl=client_context, max_size=None) as ws:
+            assert ws_transports() == ["_SSLProtocolTransport"]
+            for message in ["over tls", b"\x00" * 100_000]:
+                await ws.send(message)
+                assert await ws.recv() == message
+
+    run_with_server(body, ssl_keyfile=str(tmp_path / "key.pem"), ssl_certfile=str(tmp_path / "cert.pem"))

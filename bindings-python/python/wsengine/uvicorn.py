@@ -9,7 +9,9 @@ scope (``websocket.connect/accept/receive/send/close/disconnect`` and the
 ``websocket.http.response`` extension for denials). uvicorn's options apply: ``ws_max_size``,
 ``ws_max_queue`` (the bounded incoming queue: reading pauses when it is full),
 ``ws_ping_interval`` / ``ws_ping_timeout`` (the engine's keepalive) and
-``ws_per_message_deflate``.
+``ws_per_message_deflate``. Once the 101 is written, a plain TCP or Unix connection on
+asyncio's loop is taken over from uvicorn's transport (SocketTransport.adopt): the engine reads
+and writes the socket itself from then on, as under wsengine.asyncio.serve().
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import unquote
 import wsengine
 
 from .asyncio.connection import Connection
+from .asyncio.transport import SocketTransport
 
 if TYPE_CHECKING:
     from uvicorn.config import Config as UvicornConfig
@@ -193,6 +196,7 @@ class WebSocketProtocol(Connection):
                     self._engine.accept(message.get("subprotocol"), headers)
                     self._dispatch(self._engine.events())
                     self._flush()
+                    self._adopt_transport()
             elif kind == "websocket.close":
                 self._log_handshake("403")
                 self._refuse(403, [], b"")
@@ -240,6 +244,19 @@ class WebSocketProtocol(Connection):
             raise RuntimeError(f"Expected ASGI message 'websocket.send' or 'websocket.close', but got '{kind}'.")
 
     # ---- helpers
+
+    def _adopt_transport(self) -> None:
+        """Once the 101 is written, the engine reads and writes the socket itself, as under
+        wsengine.asyncio's own servers (SocketTransport.adopt: uvicorn's plain TCP and Unix
+        connections on asyncio's loop; TLS and other loops keep uvicorn's transport)."""
+        transport = self._transport
+        if transport is None or self._native or self._closed is not None:
+            return
+        adopted = SocketTransport.adopt(transport, self, self._engine)
+        if adopted is not None:
+            self._transport = adopted
+            self._native = True
+            self._write_out = adopted.write_output  # type: ignore[method-assign]
 
     def _refuse(self, status: int, headers: List[Tuple[str, str]], body: bytes) -> None:
         """Answers the upgrade request with an HTTP response instead of 101."""

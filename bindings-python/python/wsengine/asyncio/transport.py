@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import socket
 import ssl
 import threading
@@ -101,6 +102,35 @@ class SocketTransport(asyncio.Transport):
         self._protocol.connection_made(self)
         if not self._closing and not self._read_paused:
             self._add_reader()
+
+    @classmethod
+    def adopt(cls, transport: asyncio.BaseTransport, protocol: EngineProtocol,
+              engine: wsengine.Connection) -> Optional["SocketTransport"]:
+        """Takes a connection over from asyncio's own socket transport (one a server such as
+        uvicorn made and handed to `protocol`, already connected): reads and writes go
+        through the engine from then on, over a duplicate of the socket's descriptor, and
+        asyncio's transport is closed without touching the connection (its protocol is
+        replaced first, so `protocol` hears of one connection_lost only, ours). None, and
+        nothing changed, where that is not possible: not an asyncio selector transport over
+        a TCP or Unix socket (TLS, say), output still buffered in it, reading paused, closing."""
+        sock = transport.get_extra_info("socket")
+        if (not AVAILABLE or sock is None or type(transport).__module__ != "asyncio.selector_events"
+                or transport.get_extra_info("sslcontext") is not None or transport.is_closing()
+                or not isinstance(transport, asyncio.Transport) or transport.get_write_buffer_size()
+                or not transport.is_reading()):
+            return None
+        loop = getattr(transport, "_loop", None)
+        if loop is None:
+            return None
+        own = socket.socket(sock.family, sock.type, sock.proto, fileno=os.dup(sock.fileno()))
+        own.setblocking(False)
+        transport.pause_reading()
+        transport.set_protocol(_Detached())
+        transport.abort()  # closes its descriptor only; the connection lives on in ours
+        adopted = cls(loop, own, protocol, engine)
+        adopted._made = True  # connected already: no second connection_made
+        adopted._add_reader()
+        return adopted
 
     # ---------------------------------------------------------------- reading
 
@@ -296,6 +326,11 @@ class SocketTransport(asyncio.Transport):
     def __repr__(self) -> str:
         state = "closing" if self._closing else "open"
         return f"<SocketTransport fd={self._fd} {state}>"
+
+
+class _Detached(asyncio.BaseProtocol):
+    """The protocol left to an asyncio transport whose connection SocketTransport.adopt()
+    took over: it hears nothing that matters."""
 
 
 #: The size of one read (asyncio's own read size): of the read buffer each thread's
