@@ -309,3 +309,28 @@ def test_tls_connections_stay_on_uvicorns_transport(tmp_path: Any) -> None:
                 assert await ws.recv() == message
 
     run_with_server(body, ssl_keyfile=str(tmp_path / "key.pem"), ssl_certfile=str(tmp_path / "cert.pem"))
+
+
+def test_unix_socket_connections_are_adopted_too(tmp_path: Any) -> None:
+    """uvicorn on a Unix socket (uds=): the connection is taken over the same way, and works."""
+    from websockets.asyncio.client import unix_connect
+
+    path = str(tmp_path / "uvicorn.sock")
+
+    async def main() -> None:
+        config = uvicorn.Config(APP, uds=path, ws=WS, log_level="warning", lifespan="off")
+        server = current["server"] = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        try:
+            while not server.started:
+                await asyncio.sleep(0.01)
+            async with unix_connect(path, "ws://localhost/echo", max_size=None) as ws:
+                assert ws_transports() == ["SocketTransport"]
+                for message in ["over a unix socket", b"\xff" * 300_000]:
+                    await ws.send(message)
+                    assert await asyncio.wait_for(ws.recv(), TIMEOUT) == message
+        finally:
+            server.should_exit = True
+            await asyncio.wait_for(task, TIMEOUT)
+
+    asyncio.run(main())
