@@ -158,3 +158,46 @@ def test_wake_resumes_its_task_inside_the_call_or_on_the_next_iteration() -> Non
         return log
 
     assert run(main()) == ["now resumed", "after wake(True)", "after wake()", "later resumed"]
+
+
+def test_wake_inside_a_task_or_with_a_failing_callback_still_resumes_every_waiter() -> None:
+    """wake(now=True) called while a task runs wakes the waiter on the next iteration (a task
+    cannot run inside another); a callback that raises does not keep the others from running."""
+    from wsengine.asyncio.waiter import wake
+
+    async def main() -> List[str]:
+        loop = asyncio.get_running_loop()
+        log: List[str] = []
+        first: "asyncio.Future[None]" = loop.create_future()
+
+        async def waiting() -> None:
+            await first
+            log.append("task resumed")
+
+        task = asyncio.ensure_future(waiting())
+        await asyncio.sleep(0)
+        wake(first, True)  # from inside this task
+        log.append("after wake")
+        await task
+
+        second: "asyncio.Future[None]" = loop.create_future()
+
+        def failing(_: Any) -> None:
+            raise ValueError("callback failed")
+
+        second.add_done_callback(failing)
+        second.add_done_callback(lambda _: log.append("next callback ran"))
+        raised: List[str] = []
+
+        def read_callback() -> None:
+            try:
+                wake(second, True)
+            except ValueError as exc:
+                raised.append(str(exc))
+
+        loop.call_soon(read_callback)
+        await asyncio.sleep(0.01)
+        assert raised == ["callback failed"]
+        return log
+
+    assert run(main()) == ["after wake", "task resumed", "next callback ran"]

@@ -251,7 +251,7 @@ class WebSocketProtocol(Connection):
         connections on asyncio's loop; TLS and other loops keep uvicorn's transport)."""
         transport = self._transport
         if transport is None or self._native or self._closed is not None:
-            return
+            return  # (adopt() also checks that uvicorn has handed the transport over to us)
         adopted = SocketTransport.adopt(transport, self, self._engine)
         if adopted is not None:
             self._transport = adopted

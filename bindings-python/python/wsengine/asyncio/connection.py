@@ -301,10 +301,9 @@ class Connection(asyncio.BufferedProtocol):
         if self._closed is not None:
             return  # over: input is discarded until the peer's EOF (see _finish)
         events = self._engine.receive(data)
-        # One message alone, outside any task (a transport's read callback): recv() returns
-        # it within this call (see waiter.py). The loop is given: without it, current_task()
-        # asks get_running_loop(), a getpid() system call per read on Python 3.11.
-        self._dispatch(events, len(events) == 1 and asyncio.current_task(self._loop) is None, True)
+        # One message alone, outside any task (a transport's read callback; wake() checks
+        # that): recv() returns it within this call (see waiter.py).
+        self._dispatch(events, True, True)
 
     def eof_received(self) -> Optional[bool]:
         if self._closed is None:

@@ -30,13 +30,14 @@ and hands each accepted socket to a new transport.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import errno
 import logging
 import os
 import socket
 import ssl
 import threading
-from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple, cast
 
 import wsengine
 from wsengine import _wsengine
@@ -112,24 +113,36 @@ class SocketTransport(asyncio.Transport):
         asyncio's transport is closed without touching the connection (its protocol is
         replaced first, so `protocol` hears of one connection_lost only, ours). None, and
         nothing changed, where that is not possible: not an asyncio selector transport over
-        a TCP or Unix socket (TLS, say), output still buffered in it, reading paused, closing."""
+        a TCP or Unix socket (TLS, say), output still buffered in it, reading paused, closing,
+        or no descriptor to spare. An asyncio Server no longer counts the connection once
+        adopted (its ``wait_closed()`` does not wait for it; uvicorn waits on its own)."""
         sock = transport.get_extra_info("socket")
         if (not AVAILABLE or sock is None or type(transport).__module__ != "asyncio.selector_events"
                 or transport.get_extra_info("sslcontext") is not None or transport.is_closing()
                 or not isinstance(transport, asyncio.Transport) or transport.get_write_buffer_size()
-                or not transport.is_reading()):
+                or not transport.is_reading() or transport.get_protocol() is not cast(Any, protocol)):
             return None
         loop = getattr(transport, "_loop", None)
         if loop is None:
             return None
-        own = socket.socket(sock.family, sock.type, sock.proto, fileno=os.dup(sock.fileno()))
-        own.setblocking(False)
         transport.pause_reading()
+        own: Optional[socket.socket] = None
+        try:
+            own = socket.socket(sock.family, sock.type, sock.proto, fileno=os.dup(sock.fileno()))
+            own.setblocking(False)
+            adopted = cls(loop, own, protocol, engine)
+            adopted._made = True  # connected already: no second connection_made
+            # Registered in an empty context: the reader must not keep the context of the
+            # task that happens to adopt (an ASGI app's).
+            contextvars.Context().run(adopted._add_reader)
+        except OSError as exc:  # out of descriptors, say: uvicorn's transport goes on
+            logger.debug("connection not adopted: %s", exc)
+            if own is not None:
+                own.close()
+            transport.resume_reading()
+            return None
         transport.set_protocol(_Detached())
         transport.abort()  # closes its descriptor only; the connection lives on in ours
-        adopted = cls(loop, own, protocol, engine)
-        adopted._made = True  # connected already: no second connection_made
-        adopted._add_reader()
         return adopted
 
     # ---------------------------------------------------------------- reading

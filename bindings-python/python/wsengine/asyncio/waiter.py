@@ -23,17 +23,24 @@ __all__ = ["wake"]
 
 def wake(future: "asyncio.Future[None]", now: bool = False) -> None:
     """Completes ``future`` with None (nothing if it is done already). With ``now``, its
-    callbacks run within this call; call it so only where no task is running (a protocol
-    callback), since the woken task runs inside it."""
+    callbacks run within this call, unless a task is running (the woken task cannot run
+    inside another): then, as without ``now``, on the loop's next iteration."""
     if future.done():
         return
-    callbacks = future._callbacks if now else None
-    if not callbacks:
+    callbacks = getattr(future, "_callbacks", None) if now else None
+    if not callbacks or asyncio.current_task(future.get_loop()) is not None:
         future.set_result(None)
         return
     callbacks = list(callbacks)
     for callback, _ in callbacks:
         future.remove_done_callback(callback)
     future.set_result(None)
-    for callback, context in callbacks:
-        context.run(callback, future)
+    for i, (callback, context) in enumerate(callbacks):
+        try:
+            context.run(callback, future)
+        except BaseException:
+            # The others still run, as the loop would have run them.
+            loop = future.get_loop()
+            for later, later_context in callbacks[i + 1:]:
+                loop.call_soon(later, future, context=later_context)
+            raise
