@@ -4,7 +4,8 @@ ssl.SSLObject over memory BIOs, through a socketpair: what the transport relies 
 round trips the asyncio tests make. Records left in the BIO beyond one plaintext buffer (state
 1), records TLS makes while reading (state 4: post-handshake client authentication), a record
 that fails (the exception Python's ssl would raise, with its library and reason), a session
-released on another thread, and records the socket does not take."""
+released on another thread, records the socket does not take, and records cut anywhere
+between reads, both ways."""
 
 from __future__ import annotations
 
@@ -36,16 +37,32 @@ def open_engine() -> wsengine.ServerConnection:
     return engine
 
 
-def client_frame(payload: bytes) -> bytes:
-    """A masked binary frame (mask key 0: the payload's bytes are the masked ones)."""
+def client_frame(payload: bytes, opcode: int = 0x2) -> bytes:
+    """A masked frame, binary unless told (mask key 0: the payload's bytes are the masked ones)."""
     n = len(payload)
+    first = 0x80 | opcode
     if n < 126:
-        header = bytes([0x82, 0x80 | n])
+        header = bytes([first, 0x80 | n])
     elif n < 65536:
-        header = bytes([0x82, 0x80 | 126]) + n.to_bytes(2, "big")
+        header = bytes([first, 0x80 | 126]) + n.to_bytes(2, "big")
     else:
-        header = bytes([0x82, 0x80 | 127]) + n.to_bytes(8, "big")
+        header = bytes([first, 0x80 | 127]) + n.to_bytes(8, "big")
     return header + b"\0\0\0\0" + payload
+
+
+def server_frames(data: bytes) -> List[Tuple[int, bytes]]:
+    """(opcode, payload) of each whole unmasked frame in `data`."""
+    frames, at = [], 0
+    while at < len(data):
+        opcode, n = data[at] & 0x0F, data[at + 1] & 0x7F
+        at += 2
+        if n == 126:
+            n, at = int.from_bytes(data[at:at + 2], "big"), at + 2
+        elif n == 127:
+            n, at = int.from_bytes(data[at:at + 8], "big"), at + 8
+        frames.append((opcode, data[at:at + n]))
+        at += n
+    return frames
 
 
 class Pair:
@@ -253,4 +270,57 @@ def test_a_session_released_on_another_thread_is_freed_quietly(contexts: Any) ->
         sys.unraisablehook = hook
     assert unraisable == []
     assert sys.getrefcount(sslobj) == held - 1  # the session released the object it held
+    pair.close()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_records_cut_anywhere_arrive_whole_and_answers_go_out_in_order(contexts: Any, seed: int) -> None:
+    """Messages of random sizes and kinds, encrypted by the peer and written to the socket in
+    random pieces (records cut anywhere between reads): each read gives the messages whose
+    records are complete, in order, nothing more; every answer sent with send_tls_to decrypts,
+    on the peer, to the same messages in the same order."""
+    import random
+
+    rng = random.Random(seed)
+    server_context, client_context, _ = contexts
+    pair = Pair(server_context, client_context, ours_server=True)
+    engine = open_engine()
+    sent: List[Any] = []
+    wire = b""
+    for _ in range(rng.randrange(1, 40)):
+        size = rng.choice([0, 1, 125, 126, 2000, 16_384, 16_385, 70_000])
+        if rng.random() < 0.5:
+            text = "".join(rng.choice("aé✓😀 ") for _ in range(size // 4))
+            sent.append(text)
+            wire += pair.peer_records(client_frame(text.encode(), 0x1))
+        else:
+            data = rng.randbytes(size)
+            sent.append(data)
+            wire += pair.peer_records(client_frame(data))
+    received: List[Any] = []
+    answers = b""
+    pair.far.setblocking(False)
+    at = 0
+    while at < len(wire):
+        piece = rng.randrange(1, 9000)
+        pair.far.sendall(wire[at:at + piece])
+        at += piece
+        events = engine.receive_tls_from(pair.sock.fileno(), pair.session)
+        assert events is not None and pair.session.state == 0
+        for event in events:
+            received.append(event.data)
+            if isinstance(event, wsengine.TextMessage):
+                engine.send_text(event.data)
+            else:
+                engine.send_binary(event.data)
+        while engine.buffered_amount:
+            assert engine.send_tls_to(pair.sock.fileno(), pair.session) is None
+        try:
+            while True:
+                answers += pair.far.recv(1 << 20)
+        except BlockingIOError:
+            pass
+    assert received == sent
+    echoed = server_frames(pair.peer_read_all(answers))
+    assert [p.decode() if op == 1 else p for op, p in echoed] == sent
     pair.close()
