@@ -15,9 +15,11 @@
 //! Python's calls): CPython 3.9–3.14 without free threading, whose `_ssl` objects begin with
 //! `PyObject_HEAD`, then `Socket` and `SSL *ssl` (`_SSLSocket`), or `BIO *bio` (`MemoryBIO`);
 //! the OpenSSL functions found through the loaded `_ssl` module (so the library it uses); and
-//! the `SSL*` read that way reporting the two BIOs read that way as its own. The session
-//! holds references to the three Python objects, so the pointers live as long as it does; the
-//! GIL is held throughout, as Python's `ssl` needs for one object.
+//! the `SSL*` read that way reporting the two BIOs read that way as its own. A `_ssl` built
+//! into the interpreter is refused too (its OpenSSL could be another one in the process). The
+//! session holds references to the three Python objects, so the pointers live as long as it
+//! does; each call holds the GIL and a borrow of the session, so one `SSL*` has one user at a
+//! time (the transport uses it from its event loop only, as Python's `ssl` objects are used).
 
 use pyo3::sync::PyOnceLock;
 use std::cell::RefCell;
@@ -160,10 +162,10 @@ unsafe fn field(obj: &Bound<'_, PyAny>, words: usize) -> *mut c_void {
     unsafe { *(obj.as_ptr() as *const *mut c_void).add(words) }
 }
 
-/// What the last `receive_tls_from` left for the transport to do (`TlsSession.state`, bits).
 /// Output runs shorter than this are gathered before encryption (one TLS record's payload).
 const GATHER: usize = 16 * 1024;
 
+// What the last `receive_tls_from` left for the transport to do (`TlsSession.state`, bits).
 const MORE_INPUT: u8 = 1; // the plaintext buffer filled up: records may remain
 const CLOSE_NOTIFY: u8 = 2; // the peer's close_notify was read
 const RECORDS_OUT: u8 = 4; // reading produced records to send (a key update's answer, ...)
@@ -191,7 +193,7 @@ pub struct TlsSession {
 }
 
 // SAFETY: the raw pointers are only used by methods that hold the GIL and a borrow of the
-// session (PyO3's borrow flag: one user at a time), as Python's ssl uses them; free-threaded
+// session (PyO3's borrow flag: one user at a time); free-threaded
 // interpreters are refused (layout_known) and cannot load an abi3 module anyway. Dropping the
 // session on another thread only releases the Python references, with the GIL.
 unsafe impl Send for TlsSession {}
@@ -257,8 +259,9 @@ impl TlsSession {
 }
 
 thread_local! {
-    /// Plaintext decrypted by a thread's reads, and records taken for a write (copied out or
-    /// used at once, like the read buffer).
+    /// Plaintext decrypted by a thread's reads, small output runs gathered for one
+    /// `SSL_write`, and records taken for a write (each copied out or used at once, like the
+    /// read buffer).
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 

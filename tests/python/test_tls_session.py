@@ -260,6 +260,7 @@ def test_a_session_released_on_another_thread_is_freed_quietly(contexts: Any) ->
     holder.cycle = holder  # type: ignore[attr-defined]
     del pair.session
     held = sys.getrefcount(sslobj)
+    gc.disable()  # no automatic collection on this thread: the other thread frees it
     del holder
     hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
     try:
@@ -268,6 +269,7 @@ def test_a_session_released_on_another_thread_is_freed_quietly(contexts: Any) ->
         thread.join()
     finally:
         sys.unraisablehook = hook
+        gc.enable()
     assert unraisable == []
     assert sys.getrefcount(sslobj) == held - 1  # the session released the object it held
     pair.close()

@@ -346,6 +346,7 @@ def test_a_client_that_drops_an_adopted_connection_is_reported_and_released() ->
         return len(os.listdir("/proc/self/fd"))
 
     async def body(url: str) -> None:
+        disconnects.clear()  # earlier tests' codes
         before = open_descriptors()
         ws = await connect(url + "/echo")
         await ws.send("x")
@@ -356,7 +357,7 @@ def test_a_client_that_drops_an_adopted_connection_is_reported_and_released() ->
             if disconnects and not ws_transports():
                 break
             await asyncio.sleep(0.01)
-        assert disconnects.pop() == 1006
+        assert disconnects == [1006]
         assert ws_transports() == []
         await asyncio.sleep(0.05)
         assert open_descriptors() == before

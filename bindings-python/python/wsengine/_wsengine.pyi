@@ -1,6 +1,6 @@
 """Type stubs of the compiled module wsengine._wsengine."""
 
-from typing import Any, ClassVar, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
+from typing import Any, ClassVar, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
 import ssl
 
 __version__: str

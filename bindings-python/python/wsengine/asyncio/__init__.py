@@ -12,7 +12,8 @@ import change.
         await server.serve_forever()
 
 Built on asyncio protocols (not streams) and transports of its own (transport.py): the
-engine reads from and writes to the socket itself, over TLS through an ssl.SSLObject.
+engine reads from and writes to the socket itself; over TLS, Python's ssl.SSLObject does
+the handshake and the engine moves the records through its OpenSSL objects (TlsSession).
 The engine runs the handshake, framing, permessage-deflate and every timer.
 """
 

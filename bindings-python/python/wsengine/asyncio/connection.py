@@ -12,9 +12,10 @@ taken). Timers (handshake, keepalive, idle, lifetime, close) are the engine's: o
 ``loop.call_at`` at ``next_timeout()``, on the loop's clock in milliseconds.
 
 Transports: a SocketTransport or TLSSocketTransport (transport.py): the engine reads from
-and writes to the socket itself and each read's events come to ``_dispatch``. Under another
-transport (asyncio's, where connect() is given ``sock=`` or other loop options; uvicorn's),
-this class is a BufferedProtocol: the transport reads into one buffer shared by the thread's
+and writes to the socket itself and each read's events come to ``_dispatch`` (uvicorn's
+plain connections too, once their 101 is written: SocketTransport.adopt). Under another
+transport (asyncio's, where connect() is given ``sock=`` or other loop options; uvicorn's
+before the 101, over TLS or on another loop), this class is a BufferedProtocol: the transport reads into one buffer shared by the thread's
 connections (reads are synchronous: get_buffer, the read, buffer_updated), and only the bytes
 read are copied out. A plain Protocol gets a fresh bytes object of the transport's maximum
 read size (256 KiB) per read: on Linux an mmap, an mremap and a munmap per read, the largest

@@ -11,8 +11,8 @@ does the same over TLS with the caller's ``ssl.SSLContext`` (an ``SSLObject`` ov
 BIOs, which does the handshake, verification and close_notify); once the handshake is done,
 records go through a native ``TlsSession`` over that SSLObject's OpenSSL objects, so a read
 or a write is again one native call (``receive_tls_from`` / ``send_tls_to``). Where there is
-no session (an interpreter whose ``_ssl`` layout is not known), the same transport makes
-Python's ssl calls, a few C-level calls per record.
+no session (an interpreter whose ``_ssl`` layout is not known, or whose ``_ssl`` is built
+in), the same transport makes Python's ssl calls, a few C-level calls per record.
 
 The engine's output queue is the transport's write buffer: ``get_write_buffer_size()`` is
 the engine's ``buffered_amount`` (plus, over TLS, the records not yet sent), and the
@@ -132,9 +132,7 @@ class SocketTransport(asyncio.Transport):
             own.setblocking(False)
             adopted = cls(loop, own, protocol, engine)
             adopted._made = True  # connected already: no second connection_made
-            # Registered in an empty context: the reader must not keep the context of the
-            # task that happens to adopt (an ASGI app's).
-            contextvars.Context().run(adopted._add_reader)
+            adopted._add_reader()
         except OSError as exc:  # out of descriptors, say: uvicorn's transport goes on
             logger.debug("connection not adopted: %s", exc)
             if own is not None:
@@ -181,7 +179,9 @@ class SocketTransport(asyncio.Transport):
     def _add_reader(self) -> None:
         if not self._reading:
             self._reading = True
-            self._loop.add_reader(self._fd, self._on_readable)
+            # Registered in an empty context: the reader must not keep the context of the task
+            # that (re)starts reading (recv() resuming a paused read, an ASGI app adopting).
+            contextvars.Context().run(self._loop.add_reader, self._fd, self._on_readable)
 
     def _remove_reader(self) -> None:
         if self._reading:

@@ -38,9 +38,12 @@ def wake(future: "asyncio.Future[None]", now: bool = False) -> None:
     for i, (callback, context) in enumerate(callbacks):
         try:
             context.run(callback, future)
-        except BaseException:
-            # The others still run, as the loop would have run them.
+        except (SystemExit, KeyboardInterrupt):
+            # As the loop: these stop it; the other callbacks still run when it goes on.
             loop = future.get_loop()
             for later, later_context in callbacks[i + 1:]:
                 loop.call_soon(later, future, context=later_context)
             raise
+        except BaseException as exc:  # as the loop: reported, and the others run
+            future.get_loop().call_exception_handler({
+                "message": f"Exception in callback {callback!r}", "exception": exc, "future": future})
