@@ -356,12 +356,9 @@ async def _raw_tls_client(port: int, context: ssl.SSLContext) -> Any:
     return reader, writer, tls, outgoing
 
 
-def test_tls_server_fails_a_connection_on_a_corrupted_record(tls_contexts: Any, tls_path: bool) -> None:
-    """A record whose bytes were changed on the way fails decryption: the server drops that
-    connection (the handler's recv() raises ConnectionClosedError, 1006) after the messages
-    before it, and goes on serving others."""
-    server_context, client_context = tls_contexts
-    outcomes: List[Any] = []
+def recording_handler(outcomes: List[Any], tls_path: bool) -> Any:
+    """A server handler that records each message it receives, then the close code, after
+    checking which TLS record path its connection uses."""
 
     async def handler(ws: Any) -> None:
         assert (ws.transport._session is not None) == tls_path
@@ -370,6 +367,26 @@ def test_tls_server_fails_a_connection_on_a_corrupted_record(tls_contexts: Any, 
                 outcomes.append(await ws.recv())
         except ConnectionClosedError:
             outcomes.append(ws.close_code)
+
+    return handler
+
+
+async def until_recorded(outcomes: List[Any], count: int) -> None:
+    """Waits (2 s at most) until a recording handler has recorded `count` outcomes."""
+    for _ in range(100):
+        if len(outcomes) >= count:
+            return
+        await asyncio.sleep(0.02)
+
+
+def test_tls_server_fails_a_connection_on_a_corrupted_record(tls_contexts: Any, tls_path: bool) -> None:
+    """A record whose bytes were changed on the way fails decryption: the server drops that
+    connection (the handler's recv() raises ConnectionClosedError, 1006) after the messages
+    before it, and goes on serving others."""
+    server_context, client_context = tls_contexts
+    outcomes: List[Any] = []
+
+    handler = recording_handler(outcomes, tls_path)
 
     async def main() -> None:
         async with serve(handler, "127.0.0.1", 0, ssl=server_context, compression=None) as server:
@@ -383,10 +400,7 @@ def test_tls_server_fails_a_connection_on_a_corrupted_record(tls_contexts: Any, 
             writer.write(good + bytes(record))  # one write: the bad record follows in the same read
             assert await asyncio.wait_for(reader.read(), TIMEOUT) == b""  # the server hung up
             writer.close()
-            for _ in range(100):
-                if len(outcomes) == 2:
-                    break
-                await asyncio.sleep(0.02)
+            await until_recorded(outcomes, 2)
             from websockets.asyncio.client import connect as ws_connect
             async with ws_connect(f"wss://127.0.0.1:{port}/", ssl=client_context) as ws:
                 await ws.send("still serving")
@@ -403,13 +417,7 @@ def test_tls_server_reads_the_peers_close_notify_as_end_of_input(tls_contexts: A
     server_context, client_context = tls_contexts
     outcomes: List[Any] = []
 
-    async def handler(ws: Any) -> None:
-        assert (ws.transport._session is not None) == tls_path
-        try:
-            while True:
-                outcomes.append(await ws.recv())
-        except ConnectionClosedError:
-            outcomes.append(ws.close_code)
+    handler = recording_handler(outcomes, tls_path)
 
     async def main() -> None:
         async with serve(handler, "127.0.0.1", 0, ssl=server_context, compression=None) as server:
@@ -424,10 +432,7 @@ def test_tls_server_reads_the_peers_close_notify_as_end_of_input(tls_contexts: A
             await asyncio.wait_for(reader.read(), TIMEOUT)  # whatever it sends, until it closes
             assert reader.at_eof()
             writer.close()
-            for _ in range(100):
-                if len(outcomes) == 2:
-                    break
-                await asyncio.sleep(0.02)
+            await until_recorded(outcomes, 2)
 
     run(main())
     assert outcomes == ["ok", 1006]
